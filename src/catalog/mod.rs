@@ -1,0 +1,294 @@
+//! What the source database holds: tables (partitioned parents and leaves),
+//! columns with their types, generated and identity columns, primary and
+//! unique keys, foreign keys, RLS flags, row estimates, sequences and
+//! materialized views. Read once, inside the run's snapshot; the SQL lives in
+//! `catalog/sql/*.sql`. Nothing here knows about rules.
+
+use std::collections::HashMap;
+
+use tokio_postgres::Client;
+
+use crate::pg::QualifiedName;
+
+const TABLES_SQL: &str = include_str!("sql/tables.sql");
+const COLUMNS_SQL: &str = include_str!("sql/columns.sql");
+const UNIQUE_KEYS_SQL: &str = include_str!("sql/unique_keys.sql");
+const FOREIGN_KEYS_SQL: &str = include_str!("sql/foreign_keys.sql");
+const RELATIONS_SQL: &str = include_str!("sql/relations.sql");
+
+/// The source's schema, as far as copying needs it.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// Tables, partitioned parents and partitions, ordered by schema and name.
+    pub tables: Vec<Table>,
+    /// Sequences (including those behind serial and identity columns).
+    pub sequences: Vec<QualifiedName>,
+    /// Materialized views, refreshed on the target after the load.
+    pub matviews: Vec<QualifiedName>,
+    /// The role doppel reads as.
+    pub role: Role,
+}
+
+/// The reading role's privileges that decide what it can see.
+#[derive(Debug, Clone, Default)]
+pub struct Role {
+    /// Role name.
+    pub name: String,
+    /// Superuser (sees every row).
+    pub superuser: bool,
+    /// BYPASSRLS (sees every row).
+    pub bypass_rls: bool,
+}
+
+/// What kind of table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableKind {
+    /// A table that holds rows itself.
+    Ordinary,
+    /// A partitioned parent: no rows of its own, rows live in partitions.
+    Partitioned,
+}
+
+/// One table or partition.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// pg_class oid.
+    pub oid: u32,
+    /// Schema and name.
+    pub name: QualifiedName,
+    /// Holds rows, or partitioned.
+    pub kind: TableKind,
+    /// The direct parent, when this is a partition.
+    pub parent: Option<u32>,
+    /// Row-level security enabled.
+    pub rls: bool,
+    /// Row-level security forced even for the owner.
+    pub force_rls: bool,
+    /// Owner role.
+    pub owner: String,
+    /// Planner's row estimate (0 when never analyzed).
+    pub estimate_rows: f64,
+    /// Heap + TOAST bytes (0 for partitioned parents).
+    pub bytes: i64,
+    /// Columns in attribute order.
+    pub columns: Vec<Column>,
+    /// Primary key and unique indexes.
+    pub unique_keys: Vec<UniqueKey>,
+    /// Foreign keys declared on this table.
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+/// One column.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Attribute number.
+    pub num: i32,
+    /// Name as in the catalog.
+    pub name: String,
+    /// Type as written (`character varying(20)`, `my_domain`, `integer[]`).
+    pub type_name: String,
+    /// Base type name behind a domain (`varchar`, `int4`, `uuid`, `_text`).
+    pub base_type: String,
+    /// pg_type.typcategory of the base type (`S` string, `N` numeric, `A` array, …).
+    pub category: char,
+    /// Length limit in characters for varchar(n)/char(n), if any.
+    pub max_chars: Option<usize>,
+    /// The column's type is a domain.
+    pub is_domain: bool,
+    /// NOT NULL.
+    pub not_null: bool,
+    /// GENERATED ALWAYS AS (…) STORED: the target computes it.
+    pub generated: bool,
+    /// Identity column (`a` always, `d` by default).
+    pub identity: Option<char>,
+    /// Has a DEFAULT.
+    pub has_default: bool,
+}
+
+/// A primary key or unique index.
+#[derive(Debug, Clone)]
+pub struct UniqueKey {
+    /// Index name.
+    pub name: String,
+    /// Is the primary key.
+    pub primary: bool,
+    /// Key columns, in order (expression parts left out).
+    pub columns: Vec<String>,
+    /// Has expressions (e.g. lower(email)).
+    pub has_expressions: bool,
+    /// Has a WHERE clause.
+    pub partial: bool,
+}
+
+/// A declared foreign key.
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    /// Constraint name.
+    pub name: String,
+    /// Referencing columns, in order.
+    pub columns: Vec<String>,
+    /// Referenced table's oid.
+    pub ref_table: u32,
+    /// Referenced columns, in order.
+    pub ref_columns: Vec<String>,
+}
+
+impl Catalog {
+    /// Read the catalog through `client` (inside the run's snapshot transaction).
+    pub async fn load(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
+        let role_row = client
+            .query_one(
+                "SELECT current_user::text, r.rolsuper, r.rolbypassrls FROM pg_catalog.pg_roles r WHERE r.rolname = current_user",
+                &[],
+            )
+            .await?;
+        let role = Role {
+            name: role_row.try_get(0)?,
+            superuser: role_row.try_get(1)?,
+            bypass_rls: role_row.try_get(2)?,
+        };
+
+        let mut tables = Vec::new();
+        for r in client.query(TABLES_SQL, &[]).await? {
+            let kind: String = r.try_get("kind")?;
+            tables.push(Table {
+                oid: r.try_get("oid")?,
+                name: QualifiedName::new(
+                    r.try_get::<_, String>("schema")?,
+                    r.try_get::<_, String>("name")?,
+                ),
+                kind: if kind == "p" {
+                    TableKind::Partitioned
+                } else {
+                    TableKind::Ordinary
+                },
+                parent: r.try_get("parent")?,
+                rls: r.try_get("rls")?,
+                force_rls: r.try_get("force_rls")?,
+                owner: r.try_get("owner")?,
+                estimate_rows: r.try_get("estimate_rows")?,
+                bytes: r.try_get("bytes")?,
+                columns: Vec::new(),
+                unique_keys: Vec::new(),
+                foreign_keys: Vec::new(),
+            });
+        }
+        let oids: Vec<u32> = tables.iter().map(|t| t.oid).collect();
+        let index: HashMap<u32, usize> =
+            tables.iter().enumerate().map(|(i, t)| (t.oid, i)).collect();
+
+        for r in client.query(COLUMNS_SQL, &[&oids]).await? {
+            let rel: u32 = r.try_get("rel")?;
+            let Some(&i) = index.get(&rel) else { continue };
+            let base_type: String = r.try_get("base_type")?;
+            let typmod: i32 = r.try_get("typmod")?;
+            let category: String = r.try_get("category")?;
+            let generated: String = r.try_get("generated")?;
+            let identity: String = r.try_get("identity")?;
+            let type_kind: String = r.try_get("type_kind")?;
+            let max_chars = match base_type.as_str() {
+                "varchar" | "bpchar" if typmod > 4 => Some((typmod - 4) as usize),
+                _ => None,
+            };
+            tables[i].columns.push(Column {
+                num: r.try_get("num")?,
+                name: r.try_get("name")?,
+                type_name: r.try_get("type_name")?,
+                base_type,
+                category: category.chars().next().unwrap_or('X'),
+                max_chars,
+                is_domain: type_kind == "d",
+                not_null: r.try_get("not_null")?,
+                generated: !generated.is_empty(),
+                identity: identity.chars().next(),
+                has_default: r.try_get("has_default")?,
+            });
+        }
+        for r in client.query(UNIQUE_KEYS_SQL, &[&oids]).await? {
+            let rel: u32 = r.try_get("rel")?;
+            let Some(&i) = index.get(&rel) else { continue };
+            tables[i].unique_keys.push(UniqueKey {
+                name: r.try_get("name")?,
+                primary: r.try_get("is_primary")?,
+                columns: r.try_get("columns")?,
+                has_expressions: r.try_get("has_expressions")?,
+                partial: r.try_get("is_partial")?,
+            });
+        }
+        for r in client.query(FOREIGN_KEYS_SQL, &[&oids]).await? {
+            let rel: u32 = r.try_get("rel")?;
+            let Some(&i) = index.get(&rel) else { continue };
+            tables[i].foreign_keys.push(ForeignKey {
+                name: r.try_get("name")?,
+                columns: r.try_get("columns")?,
+                ref_table: r.try_get("ref_rel")?,
+                ref_columns: r.try_get("ref_columns")?,
+            });
+        }
+        let mut sequences = Vec::new();
+        let mut matviews = Vec::new();
+        for r in client.query(RELATIONS_SQL, &[]).await? {
+            let name = QualifiedName::new(
+                r.try_get::<_, String>("schema")?,
+                r.try_get::<_, String>("name")?,
+            );
+            match r.try_get::<_, String>("kind")?.as_str() {
+                "S" => sequences.push(name),
+                _ => matviews.push(name),
+            }
+        }
+        Ok(Catalog {
+            tables,
+            sequences,
+            matviews,
+            role,
+        })
+    }
+
+    /// The table with this oid.
+    pub fn by_oid(&self, oid: u32) -> Option<&Table> {
+        self.tables.iter().find(|t| t.oid == oid)
+    }
+
+    /// The table with this name.
+    pub fn by_name(&self, name: &QualifiedName) -> Option<&Table> {
+        self.tables.iter().find(|t| &t.name == name)
+    }
+
+    /// The topmost partitioned ancestor of a partition (the table rules name), or itself.
+    pub fn rule_table<'a>(&'a self, table: &'a Table) -> &'a Table {
+        let mut t = table;
+        while let Some(p) = t.parent.and_then(|p| self.by_oid(p)) {
+            t = p;
+        }
+        t
+    }
+
+    /// The leaves (tables that hold rows) under `table`: itself if ordinary,
+    /// every partition at any depth if partitioned.
+    pub fn leaves<'a>(&'a self, table: &'a Table) -> Vec<&'a Table> {
+        if table.kind == TableKind::Ordinary {
+            return vec![table];
+        }
+        let mut out = Vec::new();
+        for child in self.tables.iter().filter(|c| c.parent == Some(table.oid)) {
+            out.extend(self.leaves(child));
+        }
+        out
+    }
+
+    /// Whether the reading role sees every row of `table` despite row-level security.
+    pub fn sees_all_rows(&self, table: &Table) -> bool {
+        !table.rls
+            || self.role.superuser
+            || self.role.bypass_rls
+            || (table.owner == self.role.name && !table.force_rls)
+    }
+}
+
+impl Table {
+    /// The column with this name.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}

@@ -1,0 +1,35 @@
+//! One file per subcommand. Each builds options from the command line and
+//! calls the stages; none holds logic worth testing on its own.
+
+pub mod demo;
+pub mod run;
+
+use crate::cli::{Cli, Command, ProgressMode};
+use crate::report::ProgressStyle;
+use crate::{Error, ExitCode};
+
+/// Run the command the user asked for.
+pub async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        Command::Run(args) => run::run(args).await,
+        Command::Demo(args) => demo::demo(args).await,
+    }
+}
+
+/// The progress style for a mode, looking at whether stderr is a terminal.
+pub fn progress_style(mode: ProgressMode) -> ProgressStyle {
+    use std::io::IsTerminal;
+    match mode {
+        ProgressMode::Auto if std::io::stderr().is_terminal() => ProgressStyle::Bars,
+        ProgressMode::Auto | ProgressMode::Log => ProgressStyle::Log,
+        ProgressMode::Bars => ProgressStyle::Bars,
+        ProgressMode::Quiet => ProgressStyle::Quiet,
+    }
+}
+
+/// Default parallelism: the number of cores.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}

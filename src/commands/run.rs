@@ -1,0 +1,102 @@
+//! `doppel run`: copy the source into the target, masked.
+
+use std::time::SystemTime;
+
+use crate::cli::RunArgs;
+use crate::config::{load_rules, resolve_key, Diagnostics};
+use crate::pg::ConnInfo;
+use crate::pipeline::{copy_database, CopyRecord, CopyRequest, PipelineOptions};
+use crate::report::{human_bytes, RunReport};
+use crate::{Error, ExitCode};
+
+/// Run `doppel run`.
+pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
+    let rules = load_rules(&args.rules).map_err(Error::usage)?;
+    let env = |name: &str| std::env::var(name).ok();
+    let key = resolve_key(&rules.path, &rules.file, &env, args.random_key)
+        .map_err(|d| Error::usage(Diagnostics(vec![d])))?;
+    let source =
+        ConnInfo::parse(&args.source).map_err(|e| Error::usage(format!("--source: {e}")))?;
+    let target =
+        ConnInfo::parse(&args.target).map_err(|e| Error::usage(format!("--target: {e}")))?;
+    let req = CopyRequest {
+        source,
+        target,
+        key,
+        options: PipelineOptions {
+            jobs: args.jobs.unwrap_or_else(super::default_jobs).max(1),
+            ..PipelineOptions::default()
+        },
+        progress: super::progress_style(args.progress),
+        rules,
+    };
+    let mut record = CopyRecord {
+        report: args.report.clone(),
+        ..CopyRecord::default()
+    };
+    let result = copy_database(&req, &mut record).await;
+    finish(&req, &record, &result)?;
+    result.map(|_| ExitCode::Success)
+}
+
+/// Print the summary and write the report (also for a failed run, when a plan exists).
+pub fn finish(
+    req: &CopyRequest,
+    record: &CopyRecord,
+    result: &Result<(), Error>,
+) -> Result<(), Error> {
+    let Some(plan) = &record.plan else {
+        return Ok(());
+    };
+    let report = RunReport::new(
+        plan,
+        &record.stats,
+        record.started.unwrap_or_else(SystemTime::now),
+        req.source.describe(),
+        req.target.describe(),
+        &req.rules.path,
+        &req.rules.sha256,
+        record.snapshot.clone(),
+        result.as_ref().err().map(|e| e.to_string()),
+    );
+    if let Some(path) = &record.report {
+        report.write(path)?;
+    }
+    if result.is_ok() {
+        let copied = report
+            .tables
+            .iter()
+            .filter(|t| t.decision == "copy")
+            .count();
+        let masked: usize = plan
+            .tables
+            .iter()
+            .filter(|t| t.decision == crate::plan::Decision::Copy)
+            .flat_map(|t| t.columns.iter())
+            .filter(|c| {
+                matches!(
+                    c.action,
+                    crate::plan::ColumnAction::Mask(_) | crate::plan::ColumnAction::Null
+                )
+            })
+            .count();
+        let phases: Vec<String> = record
+            .phases
+            .iter()
+            .map(|(n, s)| format!("{n} {s:.1}s"))
+            .collect();
+        tracing::info!(
+            "copied {copied} tables ({} schema only), {} rows, {} in {:.1}s ({}); {masked} columns masked{}",
+            report.tables.len() - copied,
+            report.totals.rows_written,
+            human_bytes(report.totals.bytes_written),
+            report.totals.seconds,
+            phases.join(", "),
+            plan.key_fingerprint
+                .as_ref()
+                .map(|f| format!(", key {f}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}

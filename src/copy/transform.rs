@@ -1,0 +1,192 @@
+//! Turning a COPY stream from the source into the COPY stream for the
+//! target, row by row: kept fields are copied as bytes, masked fields are
+//! decoded, masked and encoded. Rows may arrive split across chunks.
+
+use bytes::BytesMut;
+
+use super::text;
+use crate::mask::Masker;
+
+/// What happens to one field.
+#[derive(Debug, Clone)]
+pub enum FieldOp {
+    /// The bytes pass through untouched.
+    Keep,
+    /// NULL whatever the value.
+    Null,
+    /// Decoded, masked, encoded; NULL stays NULL.
+    Mask(Masker),
+}
+
+/// A row that could not be transformed. Never carries the row's values.
+#[derive(Debug, thiserror::Error)]
+pub enum TransformError {
+    /// The row has another number of fields than columns were selected.
+    #[error("row {row}: expected {expected} fields, found {found}")]
+    FieldCount {
+        /// 1-based row number in the stream.
+        row: u64,
+        /// Columns selected.
+        expected: usize,
+        /// Fields found.
+        found: usize,
+    },
+    /// A masked value is not valid UTF-8.
+    #[error("row {row}, column {column}: value is not valid UTF-8")]
+    Utf8 {
+        /// 1-based row number.
+        row: u64,
+        /// Column name.
+        column: String,
+    },
+    /// The masker refused the value.
+    #[error("row {row}, column {column}: {message}")]
+    Mask {
+        /// 1-based row number.
+        row: u64,
+        /// Column name.
+        column: String,
+        /// The masker's message.
+        message: String,
+    },
+    /// The stream ended in the middle of a row.
+    #[error("the COPY stream ended in the middle of a row")]
+    Truncated,
+}
+
+/// Per-table state of the row transformation.
+pub struct RowTransform {
+    ops: Vec<FieldOp>,
+    names: Vec<String>,
+    passthrough: bool,
+    carry: Vec<u8>,
+    rows: u64,
+    scratch: Vec<u8>,
+    masked: String,
+}
+
+impl RowTransform {
+    /// A transform for rows whose fields are, in order, `names` with `ops`.
+    pub fn new(names: Vec<String>, ops: Vec<FieldOp>) -> RowTransform {
+        let passthrough = ops.iter().all(|o| matches!(o, FieldOp::Keep));
+        RowTransform {
+            ops,
+            names,
+            passthrough,
+            carry: Vec::new(),
+            rows: 0,
+            scratch: Vec::new(),
+            masked: String::new(),
+        }
+    }
+
+    /// Rows completed so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Feed one chunk of the source stream; append the target stream to `out`.
+    pub fn push(&mut self, chunk: &[u8], out: &mut BytesMut) -> Result<(), TransformError> {
+        let mut rest = chunk;
+        if !self.carry.is_empty() {
+            match memchr::memchr(b'\n', rest) {
+                None => {
+                    self.carry.extend_from_slice(rest);
+                    return Ok(());
+                }
+                Some(i) => {
+                    let mut row = std::mem::take(&mut self.carry);
+                    row.extend_from_slice(&rest[..i]);
+                    self.row(&row, out)?;
+                    row.clear();
+                    self.carry = row;
+                    rest = &rest[i + 1..];
+                }
+            }
+        }
+        let complete = match memchr::memrchr(b'\n', rest) {
+            Some(i) => i + 1,
+            None => 0,
+        };
+        if self.passthrough {
+            out.extend_from_slice(&rest[..complete]);
+            self.rows += memchr::memchr_iter(b'\n', &rest[..complete]).count() as u64;
+        } else {
+            for row in rest[..complete].split_inclusive(|&b| b == b'\n') {
+                self.row(&row[..row.len() - 1], out)?;
+            }
+        }
+        self.carry.extend_from_slice(&rest[complete..]);
+        Ok(())
+    }
+
+    /// The stream ended: there must be no partial row left.
+    pub fn finish(&mut self) -> Result<(), TransformError> {
+        if self.carry.is_empty() {
+            Ok(())
+        } else {
+            Err(TransformError::Truncated)
+        }
+    }
+
+    fn row(&mut self, row: &[u8], out: &mut BytesMut) -> Result<(), TransformError> {
+        self.rows += 1;
+        if self.passthrough {
+            out.extend_from_slice(row);
+            out.extend_from_slice(b"\n");
+            return Ok(());
+        }
+        let mut n = 0;
+        for (i, field) in text::fields(row).enumerate() {
+            n = i + 1;
+            let Some(op) = self.ops.get(i) else { continue };
+            if i > 0 {
+                out.extend_from_slice(b"\t");
+            }
+            match op {
+                FieldOp::Keep => out.extend_from_slice(field),
+                FieldOp::Null => out.extend_from_slice(text::NULL),
+                FieldOp::Mask(_) if field == text::NULL => out.extend_from_slice(text::NULL),
+                FieldOp::Mask(m) => {
+                    let raw: &[u8] = if memchr::memchr(b'\\', field).is_some() {
+                        text::unescape(field, &mut self.scratch);
+                        &self.scratch
+                    } else {
+                        field
+                    };
+                    let value = std::str::from_utf8(raw).map_err(|_| TransformError::Utf8 {
+                        row: self.rows,
+                        column: self.names[i].clone(),
+                    })?;
+                    self.masked.clear();
+                    match m.apply(value, &mut self.masked) {
+                        Ok(true) => {
+                            let mut buf = std::mem::take(&mut self.scratch);
+                            buf.clear();
+                            text::escape(self.masked.as_bytes(), &mut buf);
+                            out.extend_from_slice(&buf);
+                            self.scratch = buf;
+                        }
+                        Ok(false) => out.extend_from_slice(text::NULL),
+                        Err(e) => {
+                            return Err(TransformError::Mask {
+                                row: self.rows,
+                                column: self.names[i].clone(),
+                                message: e.to_string(),
+                            })
+                        }
+                    }
+                }
+            }
+        }
+        if n != self.ops.len() {
+            return Err(TransformError::FieldCount {
+                row: self.rows,
+                expected: self.ops.len(),
+                found: n,
+            });
+        }
+        out.extend_from_slice(b"\n");
+        Ok(())
+    }
+}

@@ -1,0 +1,196 @@
+//! Running pg_dump for the schema: finding a binary as new as the server,
+//! running one section inside the run's snapshot, and making its plain SQL
+//! fit to be sent through a driver.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use super::ConnInfo;
+
+/// What can go wrong with pg_dump.
+#[derive(Debug, thiserror::Error)]
+pub enum DumpError {
+    /// No pg_dump anywhere.
+    #[error("pg_dump was not found on PATH nor in /usr/lib/postgresql/*/bin; install the PostgreSQL client {0} or newer (Debian: apt-get install postgresql-client-{0}), or set PG_DUMP=/path/to/pg_dump")]
+    NotFound(u32),
+    /// Only an older pg_dump.
+    #[error("{path} is pg_dump {found}, older than the source server ({server}); pg_dump cannot dump a newer server. Install postgresql-client-{server} or newer, or set PG_DUMP=/path/to/pg_dump")]
+    TooOld {
+        /// The binary found.
+        path: String,
+        /// Its major version.
+        found: u32,
+        /// The server's major version.
+        server: u32,
+    },
+    /// Could not start or read it.
+    #[error("cannot run {path}: {source}")]
+    Spawn {
+        /// The binary.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// It ran and failed.
+    #[error("pg_dump --section={section} failed ({status}): {stderr}")]
+    Failed {
+        /// The section being dumped.
+        section: String,
+        /// Exit status.
+        status: String,
+        /// What it said.
+        stderr: String,
+    },
+}
+
+/// A pg_dump binary and its major version.
+#[derive(Debug, Clone)]
+pub struct PgDump {
+    /// Path to the binary.
+    pub path: PathBuf,
+    /// Major version (e.g. 15).
+    pub major: u32,
+}
+
+impl PgDump {
+    /// Find a pg_dump able to dump a server of major version `server_major`:
+    /// `$PG_DUMP`, then PATH, then the newest `/usr/lib/postgresql/*/bin/pg_dump`.
+    pub async fn find(server_major: u32) -> Result<PgDump, DumpError> {
+        let mut candidates: Vec<PathBuf> = Vec::new();
+        if let Some(p) = std::env::var_os("PG_DUMP") {
+            candidates.push(PathBuf::from(p));
+        }
+        if let Some(path) = std::env::var_os("PATH") {
+            for dir in std::env::split_paths(&path) {
+                let p = dir.join("pg_dump");
+                if p.is_file() {
+                    candidates.push(p);
+                }
+            }
+        }
+        let mut versioned: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let v = e.file_name().to_str()?.parse::<u32>().ok()?;
+                let p = e.path().join("bin/pg_dump");
+                p.is_file().then_some((v, p))
+            })
+            .collect();
+        versioned.sort_by_key(|v| std::cmp::Reverse(v.0));
+        candidates.extend(versioned.into_iter().map(|(_, p)| p));
+
+        let mut newest_too_old: Option<PgDump> = None;
+        for path in candidates {
+            let Ok(major) = version_of(&path).await else {
+                continue;
+            };
+            if major >= server_major {
+                return Ok(PgDump { path, major });
+            }
+            if newest_too_old.as_ref().is_none_or(|d| d.major < major) {
+                newest_too_old = Some(PgDump { path, major });
+            }
+        }
+        match newest_too_old {
+            Some(d) => Err(DumpError::TooOld {
+                path: d.path.display().to_string(),
+                found: d.major,
+                server: server_major,
+            }),
+            None => Err(DumpError::NotFound(server_major)),
+        }
+    }
+
+    /// Dump one section (`pre-data` or `post-data`) of the schema as it is in
+    /// `snapshot`, without owners, grants, publications or subscriptions, as
+    /// SQL that can be sent through a driver.
+    pub async fn schema_section(
+        &self,
+        conn: &ConnInfo,
+        section: &str,
+        snapshot: Option<&str>,
+    ) -> Result<String, DumpError> {
+        let (args, envs) = conn.libpq_args();
+        let mut cmd = tokio::process::Command::new(&self.path);
+        cmd.arg("--schema-only")
+            .arg(format!("--section={section}"))
+            .args([
+                "--no-owner",
+                "--no-privileges",
+                "--no-publications",
+                "--no-subscriptions",
+            ]);
+        if let Some(s) = snapshot {
+            cmd.arg(format!("--snapshot={s}"));
+        }
+        cmd.args(&args)
+            .env_remove("PGPASSWORD")
+            .envs(envs)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let out = cmd.output().await.map_err(|source| DumpError::Spawn {
+            path: self.path.display().to_string(),
+            source,
+        })?;
+        if !out.status.success() {
+            return Err(DumpError::Failed {
+                section: section.to_string(),
+                status: out.status.to_string(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
+        Ok(strip_meta_commands(&String::from_utf8_lossy(&out.stdout)))
+    }
+}
+
+async fn version_of(path: &Path) -> std::io::Result<u32> {
+    let out = tokio::process::Command::new(path)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .await?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    parse_version(&text)
+        .ok_or_else(|| std::io::Error::other(format!("unexpected version output: {text}")))
+}
+
+/// Major version from `pg_dump (PostgreSQL) 15.19 (Debian …)`.
+fn parse_version(text: &str) -> Option<u32> {
+    let after = text.split(')').nth(1)?.trim();
+    let num = after.split(|c: char| !c.is_ascii_digit()).next()?;
+    num.parse().ok()
+}
+
+/// Remove the psql meta-commands `\restrict KEY` and `\unrestrict KEY` that
+/// recent pg_dump releases put around plain output. Other lines are kept as
+/// they are: a line starting with a backslash may be inside a function body.
+pub fn strip_meta_commands(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    for line in sql.split_inclusive('\n') {
+        if line.starts_with("\\restrict ") || line.starts_with("\\unrestrict ") {
+            continue;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_and_meta_commands() {
+        assert_eq!(
+            parse_version("pg_dump (PostgreSQL) 15.19 (Debian 15.19-0+deb12u1)\n"),
+            Some(15)
+        );
+        assert_eq!(parse_version("pg_dump (PostgreSQL) 17beta1\n"), Some(17));
+        let sql = "\\restrict abc\nCREATE TABLE t (a int);\n\\unrestrict abc\n";
+        assert_eq!(strip_meta_commands(sql), "CREATE TABLE t (a int);\n");
+    }
+}

@@ -1,0 +1,258 @@
+//! A whole copy, in order: snapshot → catalog → plan → guards → pre-data
+//! schema → data (parallel) → sequences → post-data → materialized views.
+//! Every check that can refuse the run happens before the target is touched.
+
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+use tokio_postgres::Client;
+
+use super::{JobStats, PipelineOptions};
+use crate::catalog::Catalog;
+use crate::config::LoadedRules;
+use crate::mask::MaskKey;
+use crate::pg::dump::PgDump;
+use crate::pg::{session, ConnInfo, QualifiedName};
+use crate::plan::{self, Decision, Plan, PlanOptions};
+use crate::report::{Progress, ProgressStyle};
+use crate::sink::DatabaseSink;
+use crate::Error;
+
+/// Everything a copy needs.
+pub struct CopyRequest {
+    /// The source database.
+    pub source: ConnInfo,
+    /// The target database.
+    pub target: ConnInfo,
+    /// The parsed rules.
+    pub rules: LoadedRules,
+    /// The masking key, if any.
+    pub key: Option<MaskKey>,
+    /// Parallelism and batching.
+    pub options: PipelineOptions,
+    /// How progress is shown.
+    pub progress: ProgressStyle,
+}
+
+/// What a copy did so far; filled in as it goes, so that a failed run can
+/// still be reported.
+#[derive(Debug, Default)]
+pub struct CopyRecord {
+    /// When it started.
+    pub started: Option<SystemTime>,
+    /// The exported snapshot.
+    pub snapshot: Option<String>,
+    /// The plan, once built.
+    pub plan: Option<Plan>,
+    /// Per-job statistics.
+    pub stats: Vec<JobStats>,
+    /// Seconds per phase: (name, seconds).
+    pub phases: Vec<(String, f64)>,
+    /// Where the report goes.
+    pub report: Option<PathBuf>,
+}
+
+/// Copy `req.source` into `req.target` as the rules say.
+pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result<(), Error> {
+    record.started = Some(SystemTime::now());
+    let mut clock = Instant::now();
+    let mut phase = |record: &mut CopyRecord, name: &str| {
+        record
+            .phases
+            .push((name.to_string(), clock.elapsed().as_secs_f64()));
+        clock = Instant::now();
+    };
+
+    let src = req
+        .source
+        .connect()
+        .await
+        .map_err(|e| Error::runtime(format!("source: {e}")))?;
+    session::prepare(&src, "snapshot")
+        .await
+        .map_err(|e| Error::runtime(format!("source: cannot set session options: {e}")))?;
+    let snapshot = session::export_snapshot(&src)
+        .await
+        .map_err(|e| Error::runtime(format!("source: cannot export a snapshot: {e}")))?;
+    record.snapshot = Some(snapshot.clone());
+    let catalog = Catalog::load(&src)
+        .await
+        .map_err(|e| Error::runtime(format!("source: reading the catalog: {e}")))?;
+    let env = |name: &str| std::env::var(name).ok();
+    let plan = plan::build(
+        &req.rules,
+        &catalog,
+        &PlanOptions {
+            key: req.key.as_ref(),
+            env: &env,
+        },
+    )
+    .map_err(Error::usage)?;
+    record.plan = Some(plan.clone());
+
+    let sink = DatabaseSink::new(req.target.clone());
+    let tgt = sink.connect("schema").await?;
+    guard_not_source(&src, &tgt).await?;
+    guard_empty_target(&tgt, &req.target).await?;
+    check_filters(&src, &plan).await?;
+    let server = session::server_major(&src)
+        .await
+        .map_err(|e| Error::runtime(format!("source: {e}")))?;
+    let pg_dump = PgDump::find(server).await.map_err(Error::runtime)?;
+    let (pre, post) = tokio::try_join!(
+        pg_dump.schema_section(&req.source, "pre-data", Some(&snapshot)),
+        pg_dump.schema_section(&req.source, "post-data", Some(&snapshot)),
+    )
+    .map_err(|e| Error::runtime(format!("source: {e}")))?;
+    let sequences = read_sequences(&src, &plan.sequences).await?;
+    phase(record, "prepare");
+
+    DatabaseSink::apply_schema(&tgt, "pre-data", &pre)
+        .await
+        .map_err(Error::runtime)?;
+    phase(record, "pre-data");
+
+    let jobs = plan.jobs();
+    let total_rows: u64 = jobs.iter().map(|j| j.estimate_rows).sum();
+    tracing::info!(
+        tables = jobs.len(),
+        estimate_rows = total_rows,
+        jobs = req.options.jobs,
+        "copying data"
+    );
+    let progress = Progress::new(req.progress, total_rows);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+    let drawer = {
+        let p = progress.clone();
+        tokio::spawn(async move { p.draw_until(stop_rx).await })
+    };
+    let result = super::run(&req.source, &snapshot, &sink, jobs, &req.options, &progress).await;
+    let _ = stop_tx.send(());
+    let _ = drawer.await;
+    record.stats = result?;
+    // The snapshot is no longer needed once every reader has finished.
+    let _ = src.batch_execute("COMMIT").await;
+    phase(record, "data");
+
+    DatabaseSink::set_sequences(&tgt, &sequences)
+        .await
+        .map_err(Error::runtime)?;
+    DatabaseSink::apply_schema(&tgt, "post-data", &post)
+        .await
+        .map_err(Error::runtime)?;
+    DatabaseSink::refresh_matviews(&tgt, &plan.matviews)
+        .await
+        .map_err(Error::runtime)?;
+    phase(record, "post-data");
+    Ok(())
+}
+
+async fn guard_not_source(src: &Client, tgt: &Client) -> Result<(), Error> {
+    let a = session::database_identity(src)
+        .await
+        .map_err(|e| Error::runtime(format!("source: {e}")))?;
+    let b = session::database_identity(tgt)
+        .await
+        .map_err(|e| Error::runtime(format!("target: {e}")))?;
+    let same_server = match (a.system_identifier, b.system_identifier) {
+        (Some(x), Some(y)) => x == y && a.started == b.started,
+        _ => a.started == b.started,
+    };
+    if same_server && a.oid == b.oid {
+        return Err(Error::usage(format!(
+            "the target is the source database ({}): doppel never writes into its source; give another database as --target",
+            a.database
+        )));
+    }
+    Ok(())
+}
+
+async fn guard_empty_target(tgt: &Client, conn: &ConnInfo) -> Result<(), Error> {
+    let rows = tgt
+        .query(
+            "SELECT n.nspname::text || '.' || c.relname::text FROM pg_catalog.pg_class c \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') \
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+               AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_' \
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') \
+             ORDER BY 1 LIMIT 4",
+            &[],
+        )
+        .await
+        .map_err(|e| Error::runtime(format!("target: {e}")))?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.try_get::<_, String>(0).ok())
+        .collect();
+    Err(Error::usage(format!(
+        "the target {} is not empty (it holds {}{}): doppel loads into an empty database; drop and recreate it, or choose another",
+        conn.describe(),
+        names.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+        if names.len() > 3 { ", …" } else { "" }
+    )))
+}
+
+/// Run every filter through EXPLAIN inside the snapshot, so that a bad
+/// filter is reported before anything is written.
+async fn check_filters(src: &Client, plan: &Plan) -> Result<(), Error> {
+    let mut problems = Vec::new();
+    for t in plan.tables.iter().filter(|t| t.decision == Decision::Copy) {
+        let Some(filter) = &t.filter else { continue };
+        let sql = format!("EXPLAIN SELECT 1 FROM {} WHERE ({filter})", t.name.quoted());
+        src.batch_execute("SAVEPOINT doppel_filter")
+            .await
+            .map_err(|e| Error::runtime(format!("source: {e}")))?;
+        match src.batch_execute(&sql).await {
+            Ok(()) => {}
+            Err(e) => {
+                let msg = e
+                    .as_db_error()
+                    .map(|d| d.message().to_string())
+                    .unwrap_or_else(|| e.to_string());
+                problems.push(format!("  tables.{}.filter: {msg}", t.name));
+            }
+        }
+        src.batch_execute("ROLLBACK TO SAVEPOINT doppel_filter")
+            .await
+            .map_err(|e| Error::runtime(format!("source: {e}")))?;
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "{} filter{} cannot run on the source:\n{}",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            problems.join("\n")
+        )))
+    }
+}
+
+async fn read_sequences(
+    src: &Client,
+    names: &[QualifiedName],
+) -> Result<Vec<(QualifiedName, i64, bool)>, Error> {
+    let mut out = Vec::with_capacity(names.len());
+    for chunk in names.chunks(200) {
+        let sql: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("SELECT {i} AS i, last_value, is_called FROM {}", n.quoted()))
+            .collect();
+        let rows = src
+            .query(&sql.join(" UNION ALL "), &[])
+            .await
+            .map_err(|e| Error::runtime(format!("source: reading sequences: {e}")))?;
+        for r in rows {
+            let i: i32 = r.try_get(0).map_err(|e| Error::runtime(e.to_string()))?;
+            let v: i64 = r.try_get(1).map_err(|e| Error::runtime(e.to_string()))?;
+            let called: bool = r.try_get(2).map_err(|e| Error::runtime(e.to_string()))?;
+            out.push((chunk[i as usize].clone(), v, called));
+        }
+    }
+    Ok(out)
+}

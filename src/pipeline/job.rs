@@ -1,0 +1,193 @@
+//! One table job: COPY out of the source → row transform → COPY into the target.
+
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio_postgres::Client;
+
+use super::PipelineOptions;
+use crate::copy::{RowTransform, TransformError};
+use crate::pg::{quote_ident, QualifiedName};
+use crate::plan::LeafJob;
+use crate::report::Progress;
+use crate::sink::database::SinkError;
+use crate::sink::DatabaseSink;
+
+/// What one job did.
+#[derive(Debug, Clone)]
+pub struct JobStats {
+    /// The relation copied.
+    pub table: QualifiedName,
+    /// The rules-level table it belongs to.
+    pub rule_table: QualifiedName,
+    /// Rows read from the source.
+    pub rows_read: u64,
+    /// Rows the target loaded.
+    pub rows_written: u64,
+    /// Bytes of the source's COPY stream.
+    pub bytes_read: u64,
+    /// Bytes of the target's COPY stream.
+    pub bytes_written: u64,
+    /// Wall time of the job.
+    pub duration: Duration,
+}
+
+/// Why a job failed; every variant names the table.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Reading from the source failed.
+    #[error("source: reading {table}: {source}")]
+    Source {
+        /// The table.
+        table: QualifiedName,
+        /// The cause.
+        source: tokio_postgres::Error,
+    },
+    /// A row could not be transformed.
+    #[error("{table}: {source}")]
+    Transform {
+        /// The table.
+        table: QualifiedName,
+        /// The cause.
+        source: TransformError,
+    },
+    /// Writing to the target failed.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+    /// The writer ended before the reader.
+    #[error("{table}: the target stopped accepting rows")]
+    WriterGone {
+        /// The table.
+        table: QualifiedName,
+    },
+    /// Source and target row counts differ.
+    #[error("{table}: read {read} rows but the target loaded {written}")]
+    CountMismatch {
+        /// The table.
+        table: QualifiedName,
+        /// Rows read.
+        read: u64,
+        /// Rows loaded.
+        written: u64,
+    },
+}
+
+/// The source query of a job: `COPY table (cols) TO STDOUT`, or a SELECT
+/// with `FROM ONLY` when a filter applies.
+pub fn source_copy_sql(job: &LeafJob, options: &PipelineOptions) -> String {
+    let cols: Vec<String> = job.columns.iter().map(|c| quote_ident(c)).collect();
+    let fmt = options.format.copy_options();
+    match &job.filter {
+        None => format!(
+            "COPY {} ({}) TO STDOUT WITH ({fmt})",
+            job.table.quoted(),
+            cols.join(", ")
+        ),
+        Some(f) => format!(
+            "COPY (SELECT {} FROM ONLY {} WHERE ({f})) TO STDOUT WITH ({fmt})",
+            cols.join(", "),
+            job.table.quoted()
+        ),
+    }
+}
+
+/// Copy one table. The target side runs in its own transaction, committed
+/// only after the last row; on any error nothing of this table stays.
+pub async fn copy_table(
+    src: &Client,
+    tgt: &Client,
+    job: &LeafJob,
+    options: &PipelineOptions,
+    progress: &Progress,
+) -> Result<JobStats, JobError> {
+    let started = Instant::now();
+    let counter = progress.start_table(&job.table, job.estimate_rows, job.bytes);
+    let mut writer =
+        DatabaseSink::open_table(tgt, &job.table, &job.columns, options.format).await?;
+    let sql = source_copy_sql(job, options);
+    let table = job.table.clone();
+    let stream = src
+        .copy_out(&sql)
+        .await
+        .map_err(|source| JobError::Source {
+            table: table.clone(),
+            source,
+        })?;
+    let (tx, mut rx) = mpsc::channel::<Bytes>(options.queue_batches.max(1));
+
+    let write = async {
+        let mut written = 0u64;
+        while let Some(chunk) = rx.recv().await {
+            written += chunk.len() as u64;
+            writer.write(chunk).await?;
+        }
+        Ok::<_, JobError>((writer, written))
+    };
+
+    let read = async {
+        let mut transform = RowTransform::new(job.columns.clone(), job.fields.clone());
+        let mut out = BytesMut::with_capacity(options.batch_bytes * 2);
+        let mut bytes_read = 0u64;
+        let mut stream = std::pin::pin!(stream);
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|source| JobError::Source {
+                table: table.clone(),
+                source,
+            })?;
+            bytes_read += chunk.len() as u64;
+            transform
+                .push(&chunk, &mut out)
+                .map_err(|source| JobError::Transform {
+                    table: table.clone(),
+                    source,
+                })?;
+            if out.len() >= options.batch_bytes {
+                counter.add(transform.rows(), bytes_read);
+                tx.send(out.split().freeze())
+                    .await
+                    .map_err(|_| JobError::WriterGone {
+                        table: table.clone(),
+                    })?;
+            }
+        }
+        transform.finish().map_err(|source| JobError::Transform {
+            table: table.clone(),
+            source,
+        })?;
+        if !out.is_empty() {
+            tx.send(out.split().freeze())
+                .await
+                .map_err(|_| JobError::WriterGone {
+                    table: table.clone(),
+                })?;
+        }
+        counter.add(transform.rows(), bytes_read);
+        drop(tx);
+        Ok::<_, JobError>((transform.rows(), bytes_read))
+    };
+
+    let (read_res, write_res) = tokio::join!(read, write);
+    // A writer error explains a reader's "writer gone"; report the cause.
+    let (writer, bytes_written) = write_res?;
+    let (rows_read, bytes_read) = read_res?;
+    let rows_written = writer.finish().await?;
+    counter.finish();
+    if rows_written != rows_read {
+        return Err(JobError::CountMismatch {
+            table: job.table.clone(),
+            read: rows_read,
+            written: rows_written,
+        });
+    }
+    Ok(JobStats {
+        table: job.table.clone(),
+        rule_table: job.rule_table.clone(),
+        rows_read,
+        rows_written,
+        bytes_read,
+        bytes_written,
+        duration: started.elapsed(),
+    })
+}

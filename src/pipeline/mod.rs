@@ -1,0 +1,124 @@
+//! The data pass: `--jobs` workers, each with its own source connection
+//! inside the shared snapshot and its own target connection, take table jobs
+//! largest first. A job streams `COPY … TO STDOUT` from the source, turns it
+//! row by row into the target's stream (masking what the plan says) and
+//! feeds `COPY … FROM STDIN` on the target through a bounded channel, so
+//! memory stays bounded whatever the table size. The first failure cancels
+//! every other job; each table loads in its own transaction, so a cancelled
+//! table leaves nothing half-written.
+
+mod database;
+mod job;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+
+use crate::copy::Format;
+use crate::pg::{session, ConnInfo};
+use crate::plan::LeafJob;
+use crate::report::Progress;
+use crate::sink::DatabaseSink;
+
+pub use database::{copy_database, CopyRecord, CopyRequest};
+pub use job::{JobError, JobStats};
+
+/// How the data pass runs.
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    /// Workers (tables copied at once).
+    pub jobs: usize,
+    /// Bytes gathered before one write to the target.
+    pub batch_bytes: usize,
+    /// Batches queued between a job's reader and writer.
+    pub queue_batches: usize,
+    /// COPY format both ways.
+    pub format: Format,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        PipelineOptions {
+            jobs: 2,
+            batch_bytes: 64 * 1024,
+            queue_batches: 4,
+            format: Format::Text,
+        }
+    }
+}
+
+/// Copy every job's rows from the source (in `snapshot`) to the sink.
+/// Returns per-job statistics in the order jobs finished.
+pub async fn run(
+    source: &ConnInfo,
+    snapshot: &str,
+    sink: &DatabaseSink,
+    jobs: Vec<LeafJob>,
+    options: &PipelineOptions,
+    progress: &Progress,
+) -> Result<Vec<JobStats>, crate::Error> {
+    let queue = Arc::new(Mutex::new(jobs.into_iter().collect::<VecDeque<_>>()));
+    let workers = options
+        .jobs
+        .max(1)
+        .min(queue.lock().map(|q| q.len()).unwrap_or(1).max(1));
+    let mut set = JoinSet::new();
+    for w in 0..workers {
+        let queue = Arc::clone(&queue);
+        let source = source.clone();
+        let snapshot = snapshot.to_string();
+        let sink = sink.clone();
+        let options = options.clone();
+        let progress = progress.clone();
+        set.spawn(async move {
+            let src = source
+                .connect()
+                .await
+                .map_err(|e| crate::Error::runtime(format!("source: {e}")))?;
+            session::prepare(&src, &format!("reader {w}"))
+                .await
+                .map_err(|e| {
+                    crate::Error::runtime(format!("source: cannot set session options: {e}"))
+                })?;
+            session::import_snapshot(&src, &snapshot)
+                .await
+                .map_err(|e| {
+                    crate::Error::runtime(format!("source: cannot import snapshot {snapshot}: {e}"))
+                })?;
+            let tgt = sink.connect(&format!("writer {w}")).await?;
+            let mut stats = Vec::new();
+            loop {
+                let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                let Some(job) = next else { break };
+                let s = job::copy_table(&src, &tgt, &job, &options, &progress)
+                    .await
+                    .map_err(|e| crate::Error::runtime(e.to_string()))?;
+                stats.push(s);
+            }
+            // End the read-only transaction politely.
+            let _ = src.batch_execute("COMMIT").await;
+            Ok::<_, crate::Error>(stats)
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(res) = set.join_next().await {
+        match res {
+            Ok(Ok(stats)) => all.extend(stats),
+            Ok(Err(e)) => {
+                set.abort_all();
+                // Give aborted COPYs a moment to send their cancellation.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                return Err(e);
+            }
+            Err(join) => {
+                set.abort_all();
+                return Err(crate::Error::runtime(format!(
+                    "a copy worker stopped unexpectedly: {join}"
+                )));
+            }
+        }
+    }
+    Ok(all)
+}

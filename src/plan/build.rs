@@ -1,0 +1,570 @@
+//! Compiling rules against the catalog into a [`Plan`].
+
+use std::path::Path;
+
+use serde_saphyr::Spanned;
+
+use super::glob::column_pattern_match;
+use super::{
+    ColumnAction, ColumnPlan, Decision, FieldAction, LeafJob, OmitReason, Plan, TablePlan,
+};
+use crate::catalog::{Catalog, Column, Table};
+use crate::config::{
+    expand_env, ColumnRule, Diagnostic, Diagnostics, LoadedRules, Loc, MaskerConfig, RowsOption,
+    TableRule, TablesDefault,
+};
+use crate::mask::{FakeKind, Locale, MaskKey, MaskSpec, Masker, TokenFormat, ValueShape};
+use crate::pg::ident::split_dotted;
+use crate::pg::QualifiedName;
+
+/// What the plan needs besides rules and catalog.
+pub struct PlanOptions<'a> {
+    /// The masking key, when one was resolved.
+    pub key: Option<&'a MaskKey>,
+    /// Environment lookup for `${NAME}` in rules strings.
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Where a column's rule came from, with its place in the file.
+struct Found<'r> {
+    rule: &'r ColumnRule,
+    loc: Option<Loc>,
+    origin: String,
+}
+
+/// Compile `rules` against `catalog`. All problems are returned at once.
+pub fn build(
+    rules: &LoadedRules,
+    catalog: &Catalog,
+    opts: &PlanOptions,
+) -> Result<Plan, Diagnostics> {
+    let path = rules.path.as_path();
+    let file = &rules.file;
+    let mut diags = Diagnostics::default();
+
+    // Match patterns, parsed once.
+    let mut patterns: Vec<([String; 3], usize, Option<Loc>)> = Vec::new();
+    for (i, m) in file.match_rules.iter().enumerate() {
+        for p in &m.columns {
+            match split_dotted(&p.value).and_then(|v| <[String; 3]>::try_from(v).ok()) {
+                Some(parts) => patterns.push((parts, i, Loc::of(path, p))),
+                None => diags.push(Diagnostic::at(
+                    Loc::of(path, p),
+                    format!("match pattern `{}` must have three parts: schema.table.column (globs allowed, e.g. \"*.*.email\")", p.value),
+                )),
+            }
+        }
+    }
+
+    // Every table rule must name a table that rules can name.
+    let mut rule_for: Vec<(QualifiedName, &Spanned<String>, &TableRule)> = Vec::new();
+    for (key, rule) in file.tables.iter() {
+        let Some(name) = QualifiedName::parse_user(&key.value) else {
+            diags.push(Diagnostic::at(
+                Loc::of(path, key),
+                format!("table `{}` must be written schema.table (quote parts with double quotes if needed)", key.value),
+            ));
+            continue;
+        };
+        match catalog.by_name(&name) {
+            None => diags.push(Diagnostic::at(
+                Loc::of(path, key),
+                format!("unknown table {name}: the source has no such table{}", suggest_table(catalog, &name)),
+            )),
+            Some(t) if t.parent.is_some() => diags.push(Diagnostic::at(
+                Loc::of(path, key),
+                format!(
+                    "{name} is a partition of {}: rules name the partitioned table, and apply to all its partitions",
+                    catalog.rule_table(t).name
+                ),
+            )),
+            Some(_) => rule_for.push((name, key, rule)),
+        }
+    }
+
+    let mut tables = Vec::new();
+    let mut needs_key: Vec<String> = Vec::new();
+    for table in catalog.tables.iter().filter(|t| t.parent.is_none()) {
+        let entry = rule_for.iter().find(|(n, _, _)| n == &table.name);
+        let (decision, columns, filter) = match entry {
+            None => match file.defaults.tables {
+                TablesDefault::Deny => (
+                    Decision::SchemaOnly("no rule (tables: deny by default)".into()),
+                    plan_all(table, "defaults.tables: deny", |_| ColumnAction::Null),
+                    None,
+                ),
+                TablesDefault::Keep => (
+                    Decision::Copy,
+                    plan_all(table, "defaults.tables: keep", |_| ColumnAction::Keep),
+                    None,
+                ),
+            },
+            Some((_, _, TableRule::Keep)) => (
+                Decision::Copy,
+                plan_all(table, &format!("tables.{}: keep", table.name), |_| {
+                    ColumnAction::Keep
+                }),
+                None,
+            ),
+            Some((_, key, TableRule::Rules(r))) => {
+                let filter = match &r.filter {
+                    Some(f) => match expand_env(path, f, opts.env) {
+                        Ok(s) if s.trim().is_empty() => {
+                            diags.push(Diagnostic::at(
+                                Loc::of(path, f),
+                                "filter is empty: remove it or write a SQL predicate",
+                            ));
+                            None
+                        }
+                        Ok(s) => Some(s),
+                        Err(d) => {
+                            diags.push(d);
+                            None
+                        }
+                    },
+                    None => None,
+                };
+                // Unknown column names are errors even when no rows are copied.
+                for (ckey, _) in r.columns.iter() {
+                    if ckey.value != "*" && table.column(&ckey.value).is_none() {
+                        diags.push(Diagnostic::at(
+                            Loc::of(path, ckey),
+                            format!(
+                                "unknown column {}.{}: the table has {}",
+                                table.name,
+                                ckey.value,
+                                column_list(table)
+                            ),
+                        ));
+                    }
+                }
+                let rows_none = r.rows.as_ref().is_some_and(|s| s.value == RowsOption::None);
+                if rows_none {
+                    (
+                        Decision::SchemaOnly("rows: none".into()),
+                        plan_all(table, &format!("tables.{}: rows: none", table.name), |_| {
+                            ColumnAction::Null
+                        }),
+                        filter,
+                    )
+                } else {
+                    let mut cols = Vec::new();
+                    let mut uncovered = Vec::new();
+                    for col in &table.columns {
+                        let found = find_rule(path, file, &patterns, table, col, &r.columns);
+                        let plan = match (col.generated, found) {
+                            (true, None) => Some(ColumnPlan {
+                                name: col.name.clone(),
+                                type_name: col.type_name.clone(),
+                                action: ColumnAction::Omit(OmitReason::Generated),
+                                rule: "generated column".into(),
+                            }),
+                            (true, Some(f)) => match f.rule {
+                                ColumnRule::Default | ColumnRule::Keep => Some(ColumnPlan {
+                                    name: col.name.clone(),
+                                    type_name: col.type_name.clone(),
+                                    action: ColumnAction::Omit(OmitReason::Generated),
+                                    rule: f.origin,
+                                }),
+                                _ if f.origin.ends_with(".*") || f.origin.starts_with("match") => {
+                                    Some(ColumnPlan {
+                                        name: col.name.clone(),
+                                        type_name: col.type_name.clone(),
+                                        action: ColumnAction::Omit(OmitReason::Generated),
+                                        rule: "generated column".into(),
+                                    })
+                                }
+                                _ => {
+                                    diags.push(Diagnostic::at(
+                                        f.loc,
+                                        format!(
+                                            "{}.{} is a generated column: the target recomputes it from the masked values; write `default` or remove the rule",
+                                            table.name, col.name
+                                        ),
+                                    ));
+                                    None
+                                }
+                            },
+                            (false, None) => {
+                                uncovered.push(col);
+                                None
+                            }
+                            (false, Some(f)) => {
+                                match compile_column(
+                                    path,
+                                    table,
+                                    col,
+                                    f.rule,
+                                    f.loc.clone(),
+                                    opts,
+                                    &file.defaults.locale.value,
+                                ) {
+                                    Ok(action) => {
+                                        if matches!(action, ColumnAction::Mask(ref m) if m.is_keyed())
+                                        {
+                                            needs_key.push(format!("{}.{}", table.name, col.name));
+                                        }
+                                        Some(ColumnPlan {
+                                            name: col.name.clone(),
+                                            type_name: col.type_name.clone(),
+                                            action,
+                                            rule: f.origin,
+                                        })
+                                    }
+                                    Err(d) => {
+                                        diags.push(d);
+                                        None
+                                    }
+                                }
+                            }
+                        };
+                        cols.extend(plan);
+                    }
+                    if !uncovered.is_empty() {
+                        let list: Vec<String> = uncovered
+                            .iter()
+                            .map(|c| format!("{} ({})", c.name, c.type_name))
+                            .collect();
+                        diags.push(Diagnostic::at(
+                            Loc::of(path, key),
+                            format!(
+                                "{}: {} column{} without a rule (deny by default): {}. Add each under tables.{}.columns with keep or a masker, e.g. `{}: keep`",
+                                table.name,
+                                uncovered.len(),
+                                if uncovered.len() == 1 { "" } else { "s" },
+                                list.join(", "),
+                                table.name,
+                                uncovered[0].name
+                            ),
+                        ));
+                    }
+                    (Decision::Copy, cols, filter)
+                }
+            }
+        };
+        if decision == Decision::Copy && !catalog.sees_all_rows(table) {
+            diags.push(Diagnostic::at(
+                entry.and_then(|(_, k, _)| Loc::of(path, k)),
+                format!(
+                    "{} has row-level security and role {} would see only some of its rows: connect as its owner, a superuser or a role with BYPASSRLS, or mark the table {{ rows: none }}",
+                    table.name, catalog.role.name
+                ),
+            ));
+        }
+        let leaves = if decision == Decision::Copy {
+            catalog
+                .leaves(table)
+                .into_iter()
+                .map(|leaf| leaf_job(leaf, table, &columns, filter.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        tables.push(TablePlan {
+            name: table.name.clone(),
+            decision,
+            columns,
+            filter,
+            leaves,
+        });
+    }
+
+    if opts.key.is_none() && !needs_key.is_empty() {
+        let first = needs_key
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        diags.push(Diagnostic::at(
+            None,
+            format!(
+                "no masking key, but {} column{} use keyed maskers ({first}{}): set `key: ${{DOPPEL_KEY}}` (or key_file:) in the rules and export DOPPEL_KEY, or pass --random-key for a throwaway key",
+                needs_key.len(),
+                if needs_key.len() == 1 { "" } else { "s" },
+                if needs_key.len() > 3 { ", …" } else { "" }
+            ),
+        ));
+    }
+
+    diags.into_result()?;
+    Ok(Plan {
+        tables,
+        sequences: catalog.sequences.clone(),
+        matviews: catalog.matviews.clone(),
+        key_fingerprint: opts.key.map(|k| k.fingerprint()),
+    })
+}
+
+fn plan_all(
+    table: &Table,
+    rule: &str,
+    action: impl Fn(&Column) -> ColumnAction,
+) -> Vec<ColumnPlan> {
+    table
+        .columns
+        .iter()
+        .map(|c| ColumnPlan {
+            name: c.name.clone(),
+            type_name: c.type_name.clone(),
+            action: if c.generated {
+                ColumnAction::Omit(OmitReason::Generated)
+            } else {
+                action(c)
+            },
+            rule: rule.to_string(),
+        })
+        .collect()
+}
+
+/// The rule for a column: the table's own rule for it, else the first
+/// matching `match:` pattern, else the table's `"*"`. A wildcard never
+/// overrides a pattern, so `"*": keep` cannot undo a `match:` masker.
+fn find_rule<'r>(
+    path: &Path,
+    file: &'r crate::config::RulesFile,
+    patterns: &[([String; 3], usize, Option<Loc>)],
+    table: &Table,
+    col: &Column,
+    columns: &'r crate::config::OrderedMap<ColumnRule>,
+) -> Option<Found<'r>> {
+    if let Some((k, rule)) = columns.get(&col.name) {
+        return Some(Found {
+            rule,
+            loc: Loc::of(path, k),
+            origin: format!("tables.{}.columns.{}", table.name, col.name),
+        });
+    }
+    for (parts, i, loc) in patterns {
+        if column_pattern_match(parts, &table.name.schema, &table.name.name, &col.name) {
+            let m = &file.match_rules[*i];
+            return Some(Found {
+                rule: &m.mask.value,
+                loc: loc.clone(),
+                origin: format!("match[{i}] {}", parts.join(".")),
+            });
+        }
+    }
+    columns.get("*").map(|(k, rule)| Found {
+        rule,
+        loc: Loc::of(path, k),
+        origin: format!("tables.{}.columns.*", table.name),
+    })
+}
+
+/// The value shape a masker must produce for this column.
+pub fn shape_of(col: &Column) -> ValueShape {
+    match col.base_type.as_str() {
+        "int2" => ValueShape::Int16,
+        "int4" => ValueShape::Int32,
+        "int8" => ValueShape::Int64,
+        "uuid" => ValueShape::Uuid,
+        "text" | "varchar" | "bpchar" | "citext" | "name" => ValueShape::Text {
+            max_chars: col.max_chars,
+        },
+        _ => ValueShape::Other(col.type_name.clone()),
+    }
+}
+
+fn compile_column(
+    path: &Path,
+    table: &Table,
+    col: &Column,
+    rule: &ColumnRule,
+    loc: Option<Loc>,
+    opts: &PlanOptions,
+    default_locale: &str,
+) -> Result<ColumnAction, Diagnostic> {
+    let at =
+        |msg: String| Diagnostic::at(loc.clone(), format!("{}.{}: {msg}", table.name, col.name));
+    match rule {
+        ColumnRule::Keep => Ok(ColumnAction::Keep),
+        ColumnRule::Null if col.not_null => Err(at(format!(
+            "`null` on a NOT NULL column ({}): use a masker that produces a value, e.g. {{ value: … }}",
+            col.type_name
+        ))),
+        ColumnRule::Null => Ok(ColumnAction::Null),
+        ColumnRule::Default => {
+            if col.has_default || col.identity.is_some() || !col.not_null {
+                Ok(ColumnAction::Omit(OmitReason::Default))
+            } else {
+                Err(at("`default` on a NOT NULL column without a DEFAULT: the target would reject every row; use keep or a masker".into()))
+            }
+        }
+        ColumnRule::When(_) => Err(at(
+            "conditional rules (`- when:`) are not available in this version of doppel; use one masker for the column".into(),
+        )),
+        ColumnRule::Mask(cfg) => {
+            let spec = mask_spec(path, cfg, opts, default_locale).map_err(&at)?;
+            let shape = shape_of(col);
+            let key_for_build;
+            let key = match opts.key {
+                Some(k) => k,
+                None => {
+                    // The missing key is reported once for the whole plan; build
+                    // with a placeholder so type errors are still found now.
+                    key_for_build = MaskKey::new(b"placeholder: no key was given");
+                    &key_for_build
+                }
+            };
+            let masker = Masker::new(&spec, key, &shape)
+                .map_err(|e| at(format!("{e} (column type {})", col.type_name)))?;
+            Ok(ColumnAction::Mask(masker))
+        }
+    }
+}
+
+fn mask_spec(
+    path: &Path,
+    cfg: &MaskerConfig,
+    opts: &PlanOptions,
+    default_locale: &str,
+) -> Result<MaskSpec, String> {
+    let kinds: Vec<&str> = [
+        cfg.fake.as_ref().map(|_| "fake"),
+        cfg.tokenize.as_ref().map(|_| "tokenize"),
+        cfg.value.as_ref().map(|_| "value"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if kinds.len() != 1 {
+        return Err(if kinds.is_empty() {
+            "no masker given: write one of fake, tokenize, value (or keep, null, default)".into()
+        } else {
+            format!("one masker per column, found {}", kinds.join(" and "))
+        });
+    }
+    let only = |allowed: &[&str]| -> Result<(), String> {
+        let given = [
+            ("unique", cfg.unique.is_some()),
+            ("locale", cfg.locale.is_some()),
+            ("length", cfg.length.is_some()),
+            ("prefix", cfg.prefix.is_some()),
+            ("domain", cfg.domain.is_some()),
+        ];
+        for (name, set) in given {
+            if set && !allowed.contains(&name) {
+                return Err(format!("option `{name}` does not apply to `{}`", kinds[0]));
+            }
+        }
+        Ok(())
+    };
+    let domain = cfg.domain.as_ref().map(|d| d.value.clone());
+    if let Some(kind) = &cfg.fake {
+        only(&["unique", "locale", "domain"])?;
+        let kind = match kind.value.as_str() {
+            "name" => FakeKind::Name,
+            "first_name" => FakeKind::FirstName,
+            "last_name" => FakeKind::LastName,
+            "email" => FakeKind::Email,
+            "phone" => FakeKind::Phone,
+            "company" => FakeKind::Company,
+            "street" => FakeKind::Street,
+            "city" => FakeKind::City,
+            other => {
+                return Err(format!(
+                    "unknown fake kind `{other}`: this version has name, first_name, last_name, email, phone, company, street, city"
+                ))
+            }
+        };
+        let locale_name = cfg
+            .locale
+            .as_ref()
+            .map(|l| l.value.as_str())
+            .unwrap_or(default_locale);
+        let locale = match locale_name {
+            "en" => Locale::En,
+            other => return Err(format!("unknown locale `{other}`: this version has en")),
+        };
+        if cfg.unique.as_ref().is_some_and(|u| u.value) && kind != FakeKind::Email {
+            return Err("`unique: true` is guaranteed only for fake email in this version; use tokenize for unique columns".into());
+        }
+        return Ok(MaskSpec::Fake {
+            kind,
+            locale,
+            domain,
+        });
+    }
+    if let Some(fmt) = &cfg.tokenize {
+        only(&["unique", "length", "prefix", "domain"])?;
+        let format =
+            match fmt.value.as_str() {
+                "hex" => TokenFormat::Hex,
+                "uuid" => TokenFormat::Uuid,
+                "integer" => TokenFormat::Integer,
+                "preserve" => TokenFormat::Preserve,
+                other => return Err(format!(
+                    "unknown token format `{other}`: this version has hex, uuid, integer, preserve"
+                )),
+            };
+        return Ok(MaskSpec::Tokenize {
+            format,
+            length: cfg.length.as_ref().map(|l| l.value),
+            prefix: cfg.prefix.as_ref().map(|p| p.value.clone()),
+            domain,
+        });
+    }
+    if let Some(v) = &cfg.value {
+        only(&[])?;
+        let s = Spanned::new(v.value.0.clone(), v.referenced, v.defined);
+        let text = expand_env(path, &s, opts.env).map_err(|d| d.message)?;
+        return Ok(MaskSpec::Value(text));
+    }
+    Err("no masker given".into())
+}
+
+fn column_list(table: &Table) -> String {
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    if names.len() <= 12 {
+        format!("columns {}", names.join(", "))
+    } else {
+        format!("{} columns: {}, …", names.len(), names[..12].join(", "))
+    }
+}
+
+fn suggest_table(catalog: &Catalog, name: &QualifiedName) -> String {
+    let same_name: Vec<String> = catalog
+        .tables
+        .iter()
+        .filter(|t| t.parent.is_none() && t.name.name.eq_ignore_ascii_case(&name.name))
+        .map(|t| t.name.to_string())
+        .collect();
+    if same_name.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", same_name.join(" or "))
+    }
+}
+
+fn leaf_job(
+    leaf: &Table,
+    rule_table: &Table,
+    columns: &[ColumnPlan],
+    filter: Option<String>,
+) -> LeafJob {
+    let mut names = Vec::new();
+    let mut fields = Vec::new();
+    for c in columns {
+        let field = match &c.action {
+            ColumnAction::Keep => FieldAction::Keep,
+            ColumnAction::Null => FieldAction::Null,
+            ColumnAction::Mask(m) => FieldAction::Mask(m.clone()),
+            ColumnAction::Omit(_) => continue,
+        };
+        // Partitions may order their columns differently; they are selected by name.
+        if leaf.column(&c.name).is_some() {
+            names.push(c.name.clone());
+            fields.push(field);
+        }
+    }
+    LeafJob {
+        table: leaf.name.clone(),
+        rule_table: rule_table.name.clone(),
+        columns: names,
+        fields,
+        filter,
+        estimate_rows: leaf.estimate_rows.max(0.0) as u64,
+        bytes: leaf.bytes.max(0) as u64,
+    }
+}

@@ -1,0 +1,140 @@
+//! (rules, catalog, key) → Plan: everything each table job needs, decided
+//! before anything is written. Every rule error is collected and returned at
+//! once, each with its place in the rules file. No I/O and no SQL runs here.
+
+mod build;
+mod glob;
+
+pub use build::{build, PlanOptions};
+
+pub use crate::copy::FieldOp as FieldAction;
+use crate::mask::Masker;
+use crate::pg::QualifiedName;
+
+/// What a run will do.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// One entry per table the rules can name (ordinary tables and partitioned
+    /// parents; partitions are under their parent), in catalog order.
+    pub tables: Vec<TablePlan>,
+    /// Sequences whose values are set on the target after the load.
+    pub sequences: Vec<QualifiedName>,
+    /// Materialized views refreshed on the target after the load.
+    pub matviews: Vec<QualifiedName>,
+    /// Public fingerprint of the masking key, when one is used.
+    pub key_fingerprint: Option<String>,
+}
+
+/// What happens to one table.
+#[derive(Debug, Clone)]
+pub struct TablePlan {
+    /// The table as rules name it.
+    pub name: QualifiedName,
+    /// Copy rows, or schema only (and why).
+    pub decision: Decision,
+    /// Every column and what happens to it.
+    pub columns: Vec<ColumnPlan>,
+    /// SQL predicate applied on the source, if any.
+    pub filter: Option<String>,
+    /// The jobs that move the rows: the table itself, or each partition.
+    pub leaves: Vec<LeafJob>,
+}
+
+/// Whether a table's rows are copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Rows are copied (filtered and masked as the columns say).
+    Copy,
+    /// Schema only; the reason is shown in plans and reports.
+    SchemaOnly(String),
+}
+
+/// One column's treatment.
+#[derive(Debug, Clone)]
+pub struct ColumnPlan {
+    /// Column name.
+    pub name: String,
+    /// Type as written.
+    pub type_name: String,
+    /// What happens to its values.
+    pub action: ColumnAction,
+    /// Which rule decided it, for plans and reports (e.g. `tables.public.users.columns.email`).
+    pub rule: String,
+}
+
+/// What happens to a column's values.
+#[derive(Debug, Clone)]
+pub enum ColumnAction {
+    /// Copied byte for byte.
+    Keep,
+    /// Written as NULL.
+    Null,
+    /// Left out of the COPY: the target computes it (generated) or applies its DEFAULT.
+    Omit(OmitReason),
+    /// Masked.
+    Mask(Masker),
+}
+
+/// Why a column is left out of the COPY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OmitReason {
+    /// A generated column: the target recomputes it from the copied values.
+    Generated,
+    /// `default`: the target's DEFAULT applies.
+    Default,
+}
+
+impl ColumnAction {
+    /// Short description for plans and reports.
+    pub fn describe(&self) -> String {
+        match self {
+            ColumnAction::Keep => "keep".into(),
+            ColumnAction::Null => "null".into(),
+            ColumnAction::Omit(OmitReason::Generated) => {
+                "generated (recomputed by the target)".into()
+            }
+            ColumnAction::Omit(OmitReason::Default) => "default (target's DEFAULT)".into(),
+            ColumnAction::Mask(m) => m.describe(),
+        }
+    }
+}
+
+/// One COPY from a source relation that holds rows into the same relation on the target.
+#[derive(Debug, Clone)]
+pub struct LeafJob {
+    /// The relation that holds the rows (the table, or one partition).
+    pub table: QualifiedName,
+    /// The rules-level table it belongs to.
+    pub rule_table: QualifiedName,
+    /// Columns selected and loaded, in order.
+    pub columns: Vec<String>,
+    /// What to do with each selected column's field, same order.
+    pub fields: Vec<FieldAction>,
+    /// SQL predicate on the source.
+    pub filter: Option<String>,
+    /// Planner's row estimate.
+    pub estimate_rows: u64,
+    /// Heap + TOAST bytes on the source.
+    pub bytes: u64,
+}
+
+impl LeafJob {
+    /// True when every field passes through unchanged, so rows need not be parsed.
+    pub fn is_passthrough(&self) -> bool {
+        self.fields.iter().all(|f| matches!(f, FieldAction::Keep))
+    }
+}
+
+impl Plan {
+    /// Every leaf job, largest first (so the longest jobs start first).
+    pub fn jobs(&self) -> Vec<LeafJob> {
+        let mut jobs: Vec<LeafJob> = self
+            .tables
+            .iter()
+            .filter(|t| t.decision == Decision::Copy)
+            .flat_map(|t| t.leaves.iter().cloned())
+            .collect();
+        jobs.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.table.cmp(&b.table)));
+        jobs
+    }
+}

@@ -1,0 +1,48 @@
+//! What the user sees and keeps: log set-up, progress (counters that
+//! workers bump, drawn by one reporter), and the JSON run report.
+
+mod progress;
+mod run_report;
+
+pub use progress::{Progress, ProgressStyle, TableCounter};
+pub use run_report::{RunReport, TableReport};
+
+use crate::cli::LogFormat;
+
+/// Set up `tracing` output on standard error: text or JSON lines.
+/// `DOPPEL_LOG` (e.g. `doppel=debug`) overrides the verbosity.
+pub fn init_logging(format: LogFormat, verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "doppel=info,warn",
+        1 => "doppel=debug,info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_env("DOPPEL_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let _ = match format {
+        LogFormat::Text => builder.without_time().try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Bytes as a short human figure (e.g. `12.3 MB`).
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < UNITS.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

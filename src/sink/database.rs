@@ -1,0 +1,181 @@
+//! The target database: schema sections, per-table COPY writers, sequences
+//! and materialized views.
+
+use bytes::Bytes;
+use futures_util::SinkExt;
+use tokio_postgres::{Client, CopyInSink};
+
+use crate::copy::Format;
+use crate::pg::{quote_ident, quote_literal, session, ConnInfo, QualifiedName};
+
+/// A failure on the target, naming what was being done.
+#[derive(Debug, thiserror::Error)]
+#[error("target: {what}: {source}")]
+pub struct SinkError {
+    what: String,
+    #[source]
+    source: tokio_postgres::Error,
+}
+
+impl SinkError {
+    fn new(what: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> SinkError {
+        let what = what.into();
+        move |source| SinkError { what, source }
+    }
+}
+
+/// The target database.
+#[derive(Debug, Clone)]
+pub struct DatabaseSink {
+    conn: ConnInfo,
+}
+
+impl DatabaseSink {
+    /// A sink writing to the database `conn` points at.
+    pub fn new(conn: ConnInfo) -> DatabaseSink {
+        DatabaseSink { conn }
+    }
+
+    /// Open a prepared connection to the target.
+    pub async fn connect(&self, role: &str) -> Result<Client, crate::Error> {
+        let client = self
+            .conn
+            .connect()
+            .await
+            .map_err(|e| crate::Error::runtime(format!("target: {e}")))?;
+        session::prepare(&client, role).await.map_err(|e| {
+            crate::Error::runtime(format!("target: cannot set session options: {e}"))
+        })?;
+        Ok(client)
+    }
+
+    /// Run a schema section (pg_dump output) in one transaction: all or nothing.
+    pub async fn apply_schema(client: &Client, section: &str, sql: &str) -> Result<(), SinkError> {
+        client
+            .batch_execute(&format!("BEGIN;\n{sql}\n;COMMIT;"))
+            .await
+            .map_err(SinkError::new(format!("loading the {section} schema")))?;
+        // Each pg_dump section resets search_path; put it back for what follows.
+        client
+            .batch_execute("RESET search_path")
+            .await
+            .map_err(SinkError::new("resetting search_path"))
+    }
+
+    /// Start loading `table`: a transaction that empties it and a COPY into it.
+    /// Dropping the writer without [`TableWriter::finish`] aborts the COPY and
+    /// the transaction, so a failed or cancelled table leaves nothing behind.
+    pub async fn open_table<'c>(
+        client: &'c Client,
+        table: &QualifiedName,
+        columns: &[String],
+        format: Format,
+    ) -> Result<TableWriter<'c>, SinkError> {
+        let t = table.quoted();
+        client
+            .batch_execute(&format!("BEGIN; TRUNCATE ONLY {t}"))
+            .await
+            .map_err(SinkError::new(format!("preparing {table}")))?;
+        let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+        let sql = format!(
+            "COPY {t} ({}) FROM STDIN WITH ({}, FREEZE)",
+            cols.join(", "),
+            format.copy_options()
+        );
+        let sink = client
+            .copy_in::<_, Bytes>(&sql)
+            .await
+            .map_err(SinkError::new(format!("starting COPY into {table}")))?;
+        Ok(TableWriter {
+            client,
+            table: table.clone(),
+            sink: Box::pin(sink),
+        })
+    }
+
+    /// Set each sequence on the target to the source's value.
+    pub async fn set_sequences(
+        client: &Client,
+        values: &[(QualifiedName, i64, bool)],
+    ) -> Result<(), SinkError> {
+        if values.is_empty() {
+            return Ok(());
+        }
+        let sql: Vec<String> = values
+            .iter()
+            .map(|(name, v, called)| {
+                format!(
+                    "SELECT pg_catalog.setval({}, {v}, {called});",
+                    quote_literal(&name.quoted())
+                )
+            })
+            .collect();
+        client
+            .batch_execute(&sql.join("\n"))
+            .await
+            .map_err(SinkError::new("setting sequences"))
+    }
+
+    /// Refresh materialized views from the copied (masked) data. Views that
+    /// depend on other views are retried until every one is refreshed.
+    pub async fn refresh_matviews(
+        client: &Client,
+        views: &[QualifiedName],
+    ) -> Result<(), SinkError> {
+        let mut pending: Vec<&QualifiedName> = views.iter().collect();
+        while !pending.is_empty() {
+            let mut failed = Vec::new();
+            let mut last_err = None;
+            for v in &pending {
+                if let Err(e) = client
+                    .batch_execute(&format!("REFRESH MATERIALIZED VIEW {}", v.quoted()))
+                    .await
+                {
+                    failed.push(*v);
+                    last_err = Some((v.to_string(), e));
+                }
+            }
+            if failed.len() == pending.len() {
+                if let Some((name, e)) = last_err {
+                    return Err(SinkError::new(format!(
+                        "refreshing materialized view {name}"
+                    ))(e));
+                }
+            }
+            pending = failed;
+        }
+        Ok(())
+    }
+}
+
+/// An open COPY into one table on the target.
+pub struct TableWriter<'c> {
+    client: &'c Client,
+    table: QualifiedName,
+    sink: std::pin::Pin<Box<CopyInSink<Bytes>>>,
+}
+
+impl TableWriter<'_> {
+    /// Send one chunk of COPY data (whole rows).
+    pub async fn write(&mut self, chunk: Bytes) -> Result<(), SinkError> {
+        self.sink
+            .send(chunk)
+            .await
+            .map_err(SinkError::new(format!("COPY into {}", self.table)))
+    }
+
+    /// End the COPY and commit; returns the rows the server loaded.
+    pub async fn finish(mut self) -> Result<u64, SinkError> {
+        let rows = self
+            .sink
+            .as_mut()
+            .finish()
+            .await
+            .map_err(SinkError::new(format!("COPY into {}", self.table)))?;
+        self.client
+            .batch_execute("COMMIT")
+            .await
+            .map_err(SinkError::new(format!("committing {}", self.table)))?;
+        Ok(rows)
+    }
+}
