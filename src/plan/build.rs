@@ -488,16 +488,17 @@ fn mask_spec(
     }
     if let Some(fmt) = &cfg.tokenize {
         only(&["unique", "length", "prefix", "domain"])?;
-        let format =
-            match fmt.value.as_str() {
-                "hex" => TokenFormat::Hex,
-                "uuid" => TokenFormat::Uuid,
-                "integer" => TokenFormat::Integer,
-                "preserve" => TokenFormat::Preserve,
-                other => return Err(format!(
+        let format = match fmt.value.as_str() {
+            "hex" => TokenFormat::Hex,
+            "uuid" => TokenFormat::Uuid,
+            "integer" => TokenFormat::Integer,
+            "preserve" => TokenFormat::Preserve,
+            other => {
+                return Err(format!(
                     "unknown token format `{other}`: this version has hex, uuid, integer, preserve"
-                )),
-            };
+                ))
+            }
+        };
         return Ok(MaskSpec::Tokenize {
             format,
             length: cfg.length.as_ref().map(|l| l.value),

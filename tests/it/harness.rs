@@ -1,0 +1,246 @@
+//! Test databases, running the binary, and comparing tables.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use tokio_postgres::{Client, NoTls};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// The server's admin URL.
+pub fn server_url() -> String {
+    std::env::var("DOPPEL_TEST_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// URL of database `db` on the test server.
+pub fn db_url(db: &str) -> String {
+    let base = server_url();
+    match base.rfind('/') {
+        Some(i) if base[..i].contains("://") && !base[..i].ends_with('/') => {
+            let (head, tail) = base.split_at(i);
+            let query = tail.find('?').map(|q| &tail[q..]).unwrap_or("");
+            format!("{head}/{db}{query}")
+        }
+        _ => format!("{base}/{db}"),
+    }
+}
+
+/// Connect to a URL and spawn the connection.
+pub async fn connect(url: &str) -> Client {
+    let (client, conn) = tokio_postgres::connect(url, NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the test server at {url}: {e}. Start PostgreSQL or set DOPPEL_TEST_URL"));
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client
+}
+
+/// A database created for one test; dropped on success, kept on failure.
+pub struct TestDb {
+    /// Its name.
+    pub name: String,
+}
+
+impl TestDb {
+    /// Create an empty database named after the test.
+    pub async fn create(label: &str) -> TestDb {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("doppel_t_{label}_{}_{n}", std::process::id());
+        let admin = connect(&server_url()).await;
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await
+            .expect("drop stale test database");
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .expect("create test database");
+        TestDb { name }
+    }
+
+    /// Its URL.
+    pub fn url(&self) -> String {
+        db_url(&self.name)
+    }
+
+    /// A connection to it.
+    pub async fn client(&self) -> Client {
+        connect(&self.url()).await
+    }
+
+    /// Run SQL on it.
+    pub async fn exec(&self, sql: &str) {
+        self.client()
+            .await
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("SQL failed on {}: {e:?}\n{sql}", self.name));
+    }
+
+    /// One text value.
+    pub async fn value(&self, sql: &str) -> Option<String> {
+        let c = self.client().await;
+        let row = c
+            .query_one(sql, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        row.get(0)
+    }
+
+    /// Every row of a query as text, first column.
+    pub async fn column(&self, sql: &str) -> Vec<Option<String>> {
+        let c = self.client().await;
+        c.query(sql, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    }
+
+    /// Number of user tables (the target must be empty after a refused run).
+    pub async fn user_tables(&self) -> i64 {
+        let c = self.client().await;
+        c.query_one(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname !~ '^pg_toast'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+    }
+
+    /// Ordered md5 of a table's rows (as text), for exact comparisons.
+    pub async fn table_md5(&self, table: &str) -> String {
+        self.value(&format!(
+            "SELECT coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), 'empty') || ':' || count(*) FROM {table} t"
+        ))
+        .await
+        .unwrap_or_default()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("kept test database {} for inspection", self.name);
+            return;
+        }
+        let name = self.name.clone();
+        let url = server_url();
+        // Drop from a fresh thread with its own runtime: Drop cannot await.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async move {
+                let (client, conn) = tokio_postgres::connect(&url, NoTls).await.ok()?;
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+                client
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// A rules file written into a temporary directory for one test.
+pub struct Rules {
+    dir: PathBuf,
+    /// The file.
+    pub path: PathBuf,
+}
+
+impl Rules {
+    /// Write `text` as a rules file.
+    pub fn new(text: &str) -> Rules {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("doppel-test-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rules.yaml");
+        std::fs::write(&path, text).unwrap();
+        Rules { dir, path }
+    }
+
+    /// A path next to the rules (for reports).
+    pub fn sibling(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+impl Drop for Rules {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The test key.
+pub const KEY: &str = "test-key-0123456789abcdef";
+
+/// Run the doppel binary with `args` and environment `envs`.
+pub fn doppel(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_doppel"));
+    cmd.args(args).env("DOPPEL_KEY", KEY).env("NO_COLOR", "1");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run doppel")
+}
+
+/// `doppel run` from `src` to `tgt` with `rules`; extra args appended.
+pub fn run(
+    src: &TestDb,
+    tgt: &TestDb,
+    rules: &Path,
+    extra: &[&str],
+    envs: &[(&str, &str)],
+) -> Output {
+    let s = src.url();
+    let t = tgt.url();
+    let r = rules.to_string_lossy().to_string();
+    let mut args = vec![
+        "run",
+        "--source",
+        &s,
+        "--target",
+        &t,
+        "--rules",
+        &r,
+        "--progress",
+        "log",
+    ];
+    args.extend_from_slice(extra);
+    doppel(&args, envs)
+}
+
+/// Assert the process succeeded, showing its output if not.
+pub fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "doppel failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Assert the process failed with `code`; return its stderr.
+pub fn assert_fails(out: &Output, code: i32) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "expected exit {code}, got {}:\n{err}",
+        out.status
+    );
+    err
+}

@@ -1,0 +1,14 @@
+//! Integration tests: the real `doppel` binary against a real PostgreSQL.
+//!
+//! The server is `DOPPEL_TEST_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`). Every test creates its own
+//! databases and drops them when it passes; a failing test keeps them and
+//! prints their names.
+
+mod harness;
+
+mod copy_fidelity;
+mod errors;
+mod masking;
+mod schema_objects;
+mod snapshot;

@@ -1,0 +1,257 @@
+//! Masked columns differ from the source, are stable under one key and
+//! change with another; tokenized keys still join and FKs validate.
+
+use crate::harness::*;
+
+const SCHEMA: &str = r#"
+CREATE TABLE users (
+  id uuid PRIMARY KEY,
+  email text NOT NULL UNIQUE,
+  full_name text NOT NULL,
+  phone text,
+  city text,
+  secret text,
+  plan text NOT NULL,
+  note text
+);
+CREATE TABLE orders (
+  id int PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES users(id),
+  reviewer_id uuid REFERENCES users(id),
+  amount numeric(10,2) NOT NULL,
+  comment text
+);
+CREATE TABLE audit (id bigint PRIMARY KEY, detail text);
+INSERT INTO users
+SELECT ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid,
+       'person' || g || '@corp.example.com', 'Person Number ' || g,
+       CASE WHEN g % 3 = 0 THEN NULL ELSE '+1 555 01' || lpad(g::text, 4, '0') END,
+       'City ' || (g % 7), 's3cr3t-' || g, CASE WHEN g % 2 = 0 THEN 'pro' ELSE 'free' END,
+       CASE WHEN g % 5 = 0 THEN NULL ELSE E'note\t' || g END
+  FROM generate_series(1, 500) g;
+INSERT INTO orders
+SELECT g, ('00000000-0000-4000-8000-' || lpad((1 + g % 500)::text, 12, '0'))::uuid,
+       CASE WHEN g % 4 = 0 THEN NULL ELSE ('00000000-0000-4000-8000-' || lpad((1 + (g * 7) % 500)::text, 12, '0'))::uuid END,
+       g * 1.25, E'order\\' || g
+  FROM generate_series(1, 2000) g;
+INSERT INTO audit SELECT g, 'detail ' || g FROM generate_series(1, 100) g;
+"#;
+
+const RULES: &str = r#"
+version: 1
+key: ${DOPPEL_KEY}
+match:
+  - columns: ["public.*.user_id", "public.*.reviewer_id", "public.users.id"]
+    mask: { tokenize: uuid }
+tables:
+  public.users:
+    columns:
+      email: { fake: email, unique: true }
+      full_name: { fake: name }
+      phone: { fake: phone }
+      city: { fake: city }
+      secret: { tokenize: hex, length: 16, prefix: "tok_" }
+      plan: keep
+      note: null
+  public.orders:
+    columns:
+      "*": keep
+  public.audit:
+    columns:
+      id: { tokenize: integer }
+      detail: { value: "redacted" }
+"#;
+
+async fn masked_copy(src: &TestDb, key: &str) -> TestDb {
+    let rules = Rules::new(RULES);
+    let tgt = TestDb::create("mask_tgt").await;
+    assert_ok(&run(src, &tgt, &rules.path, &[], &[("DOPPEL_KEY", key)]));
+    tgt
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn masked_values_differ_are_stable_and_keyed() {
+    let src = TestDb::create("mask_src").await;
+    src.exec(SCHEMA).await;
+    let a = masked_copy(&src, KEY).await;
+
+    // Row counts.
+    assert_eq!(
+        a.value("SELECT count(*)::text FROM users").await.as_deref(),
+        Some("500")
+    );
+    assert_eq!(
+        a.value("SELECT count(*)::text FROM orders")
+            .await
+            .as_deref(),
+        Some("2000")
+    );
+
+    // No masked value survives; NULL stays NULL; `null` nulls.
+    let src_emails = src.column("SELECT email FROM users").await;
+    for e in a.column("SELECT email FROM users").await {
+        assert!(!src_emails.contains(&e), "email {e:?} leaked");
+    }
+    let src_ids = src.column("SELECT id::text FROM users").await;
+    for id in a.column("SELECT id::text FROM users").await {
+        assert!(!src_ids.contains(&id), "user id {id:?} leaked");
+    }
+    for (col, source_like) in [
+        ("full_name", "Person Number %"),
+        ("city", "City %"),
+        ("secret", "s3cr3t-%"),
+    ] {
+        let n = a
+            .value(&format!(
+                "SELECT count(*)::text FROM users WHERE {col} LIKE '{source_like}'"
+            ))
+            .await;
+        assert_eq!(n.as_deref(), Some("0"), "{col} kept source values");
+    }
+    assert_eq!(
+        a.value("SELECT count(*)::text FROM users WHERE phone IS NULL")
+            .await
+            .as_deref(),
+        Some("166")
+    );
+    assert_eq!(
+        a.value("SELECT count(*)::text FROM users WHERE note IS NOT NULL")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        a.value("SELECT count(*)::text FROM users WHERE secret !~ '^tok_[0-9a-f]{16}$'")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        a.value("SELECT count(DISTINCT email)::text FROM users")
+            .await
+            .as_deref(),
+        Some("500")
+    );
+    assert_eq!(
+        a.value("SELECT count(DISTINCT id)::text FROM audit")
+            .await
+            .as_deref(),
+        Some("100")
+    );
+    assert_eq!(
+        a.value("SELECT count(*)::text FROM audit WHERE detail <> 'redacted'")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    // Kept columns byte for byte.
+    assert_eq!(
+        a.value("SELECT md5(string_agg(plan, ',' ORDER BY plan))  FROM users")
+            .await,
+        src.value("SELECT md5(string_agg(plan, ',' ORDER BY plan)) FROM users")
+            .await
+    );
+    assert_eq!(
+        a.value(
+            "SELECT md5(string_agg(id || amount::text || comment, ',' ORDER BY id)) FROM orders"
+        )
+        .await,
+        src.value(
+            "SELECT md5(string_agg(id || amount::text || comment, ',' ORDER BY id)) FROM orders"
+        )
+        .await
+    );
+
+    // Tokenized keys still join: every order finds its user, the same user as in the source.
+    assert_eq!(
+        a.value("SELECT count(*)::text FROM orders o JOIN users u ON u.id = o.user_id")
+            .await
+            .as_deref(),
+        Some("2000")
+    );
+    assert_eq!(
+        a.value("SELECT count(*)::text FROM orders o JOIN users u ON u.id = o.reviewer_id")
+            .await,
+        src.value("SELECT count(*)::text FROM orders o JOIN users u ON u.id = o.reviewer_id")
+            .await
+    );
+    assert_eq!(
+        a.value("SELECT string_agg(u.plan || o.id, ',' ORDER BY o.id) FROM orders o JOIN users u ON u.id = o.user_id").await,
+        src.value("SELECT string_agg(u.plan || o.id, ',' ORDER BY o.id) FROM orders o JOIN users u ON u.id = o.user_id").await
+    );
+    // The target's foreign keys exist and are validated.
+    assert_eq!(
+        a.value("SELECT count(*)::text FROM pg_constraint WHERE contype = 'f' AND convalidated")
+            .await
+            .as_deref(),
+        Some("2")
+    );
+
+    // Same key: identical output. Other key: different output.
+    let b = masked_copy(&src, KEY).await;
+    for t in ["users", "orders", "audit"] {
+        assert_eq!(
+            a.table_md5(t).await,
+            b.table_md5(t).await,
+            "{t} differs between two runs with one key"
+        );
+    }
+    let c = masked_copy(&src, "another-key-fedcba9876543210").await;
+    assert_ne!(a.table_md5("users").await, c.table_md5("users").await);
+    let overlap = {
+        let ea = a.column("SELECT email FROM users").await;
+        c.column("SELECT email FROM users")
+            .await
+            .into_iter()
+            .filter(|e| ea.contains(e))
+            .count()
+    };
+    assert_eq!(overlap, 0, "another key must give other emails");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_report_names_maskers_and_never_the_key() {
+    let src = TestDb::create("report_src").await;
+    src.exec(SCHEMA).await;
+    let rules = Rules::new(RULES);
+    let tgt = TestDb::create("report_tgt").await;
+    let report = rules.sibling("report.json");
+    let out = run(
+        &src,
+        &tgt,
+        &rules.path,
+        &["--report", report.to_str().unwrap()],
+        &[],
+    );
+    assert_ok(&out);
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(!text.contains(KEY), "the report must not contain the key");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains(KEY),
+        "logs must not contain the key"
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["outcome"], "succeeded");
+    assert!(v["key_fingerprint"]
+        .as_str()
+        .unwrap()
+        .starts_with("hmac-sha256:"));
+    let users = v["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "public.users")
+        .unwrap();
+    assert_eq!(users["rows_written"], 500);
+    let email = users["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "email")
+        .unwrap();
+    assert!(
+        email["masker"].as_str().unwrap().contains("email"),
+        "{email}"
+    );
+    assert_eq!(v["totals"]["rows_written"], 2600);
+}
