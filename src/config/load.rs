@@ -149,6 +149,16 @@ pub fn load_rules(path: &Path) -> Result<LoadedRules, Diagnostics> {
     })
 }
 
+/// Parse rules held in memory (e.g. bundled with the binary) as if read from `path`.
+pub fn parse_loaded_rules(path: &Path, text: &str) -> Result<LoadedRules, Diagnostics> {
+    let file = parse_rules(path, text)?;
+    Ok(LoadedRules {
+        path: path.to_path_buf(),
+        sha256: hex_str(&Sha256::digest(text.as_bytes())),
+        file,
+    })
+}
+
 /// Parse rules text; `path` is only used in messages.
 pub fn parse_rules(path: &Path, text: &str) -> Result<RulesFile, Diagnostics> {
     let file: RulesFile = serde_saphyr::from_str(text).map_err(|e| {

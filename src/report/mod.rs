@@ -31,6 +31,42 @@ pub fn init_logging(format: LogFormat, verbose: u8) {
     };
 }
 
+/// A per-table summary of a finished copy: rows, and what happened to the columns.
+pub fn plan_summary(plan: &crate::plan::Plan, stats: &[crate::pipeline::JobStats]) -> String {
+    use crate::plan::{ColumnAction, Decision};
+    let mut lines = vec![format!("{:<34} {:>9}  {}", "table", "rows", "treatment")];
+    for t in &plan.tables {
+        let rows: u64 = stats
+            .iter()
+            .filter(|s| s.rule_table == t.name)
+            .map(|s| s.rows_written)
+            .sum();
+        let what = match &t.decision {
+            Decision::SchemaOnly(why) => format!("schema only ({why})"),
+            Decision::Copy => {
+                let masked: Vec<String> = t
+                    .columns
+                    .iter()
+                    .filter(|c| !matches!(c.action, ColumnAction::Keep | ColumnAction::Omit(_)))
+                    .map(|c| format!("{} → {}", c.name, c.action.describe()))
+                    .collect();
+                if masked.is_empty() {
+                    "all columns kept".to_string()
+                } else {
+                    masked.join(", ")
+                }
+            }
+        };
+        let rows = if t.decision == Decision::Copy {
+            rows.to_string()
+        } else {
+            "-".into()
+        };
+        lines.push(format!("{:<34} {:>9}  {}", t.name.to_string(), rows, what));
+    }
+    lines.join("\n")
+}
+
 /// Bytes as a short human figure (e.g. `12.3 MB`).
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];

@@ -1,0 +1,262 @@
+//! Masker tests: determinism, keys, domains, bijections, shapes, golden values.
+
+use std::collections::HashSet;
+
+use super::*;
+
+fn key() -> MaskKey {
+    MaskKey::new(b"golden-key-0123456789")
+}
+
+fn m(spec: MaskSpec, shape: ValueShape) -> Masker {
+    Masker::new(&spec, &key(), &shape).unwrap()
+}
+
+fn text() -> ValueShape {
+    ValueShape::Text { max_chars: None }
+}
+
+fn tok(format: TokenFormat) -> MaskSpec {
+    MaskSpec::Tokenize {
+        format,
+        length: None,
+        prefix: None,
+        domain: None,
+    }
+}
+
+fn fake(kind: FakeKind) -> MaskSpec {
+    MaskSpec::Fake {
+        kind,
+        locale: Locale::En,
+        domain: None,
+    }
+}
+
+fn apply(m: &Masker, v: &str) -> String {
+    let mut s = String::new();
+    assert!(m.apply(v, &mut s).unwrap());
+    s
+}
+
+#[test]
+fn key_debug_and_fingerprint_hide_the_secret() {
+    let k = MaskKey::new(b"super-secret-value");
+    assert!(!format!("{k:?}").contains("super-secret"));
+    assert!(k.fingerprint().starts_with("hmac-sha256:"));
+    assert_ne!(
+        k.fingerprint(),
+        MaskKey::new(b"other-secret-value").fingerprint()
+    );
+}
+
+#[test]
+fn deterministic_keyed_and_domain_separated() {
+    for spec in [
+        tok(TokenFormat::Hex),
+        tok(TokenFormat::Uuid),
+        tok(TokenFormat::Preserve),
+        fake(FakeKind::Email),
+        fake(FakeKind::Name),
+    ] {
+        let a = m(spec.clone(), text());
+        let b = Masker::new(&spec, &MaskKey::new(b"another-key-0123456789"), &text()).unwrap();
+        assert_eq!(
+            apply(&a, "alice@example.com"),
+            apply(&a, "alice@example.com")
+        );
+        assert_ne!(
+            apply(&a, "alice@example.com"),
+            apply(&b, "alice@example.com"),
+            "{spec:?}"
+        );
+        assert_ne!(
+            apply(&a, "alice@example.com"),
+            apply(&a, "bob@example.com"),
+            "{spec:?}"
+        );
+    }
+    let plain = m(tok(TokenFormat::Hex), text());
+    let other = m(
+        MaskSpec::Tokenize {
+            format: TokenFormat::Hex,
+            length: None,
+            prefix: None,
+            domain: Some("x".into()),
+        },
+        text(),
+    );
+    assert_ne!(apply(&plain, "v"), apply(&other, "v"));
+}
+
+#[test]
+fn golden_outputs_never_change() {
+    let cases: Vec<(MaskSpec, ValueShape, &str)> = vec![
+        (tok(TokenFormat::Hex), text(), "alice@example.com"),
+        (
+            tok(TokenFormat::Uuid),
+            ValueShape::Uuid,
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+        ),
+        (tok(TokenFormat::Integer), ValueShape::Int32, "12345"),
+        (tok(TokenFormat::Integer), ValueShape::Int64, "-9"),
+        (tok(TokenFormat::Preserve), text(), "ID-4411 22, Ab.c"),
+        (fake(FakeKind::Name), text(), "Alice Smith"),
+        (fake(FakeKind::FirstName), text(), "Alice"),
+        (fake(FakeKind::LastName), text(), "Smith"),
+        (fake(FakeKind::Email), text(), "alice@example.com"),
+        (fake(FakeKind::Phone), text(), "+44 20 7946 0958"),
+        (fake(FakeKind::Company), text(), "Acme"),
+        (fake(FakeKind::Street), text(), "1 Main St"),
+        (fake(FakeKind::City), text(), "Springfield"),
+    ];
+    let got: Vec<String> = cases
+        .iter()
+        .map(|(s, shape, v)| apply(&m(s.clone(), shape.clone()), v))
+        .collect();
+    let expected: Vec<&str> = GOLDEN.to_vec();
+    assert_eq!(
+        got, expected,
+        "masked output changed: a deliberate change needs a new version tag"
+    );
+}
+
+/// Outputs for the key `golden-key-0123456789`, pinned.
+const GOLDEN: [&str; 13] = [
+    "6b9a36a2e5d504191deef5be17f52ed8",
+    "d59ebf43-efc0-4966-bd68-0f851ed2c299",
+    "1024003078",
+    "-2111330487407739261",
+    "QO-6155 02, In.u",
+    "Della Beatty",
+    "Nellie",
+    "Kris",
+    "felix.schumm.aiwoijjzhe9dxxxz@example.com",
+    "+1 463 555 0777",
+    "Harvey and Gislason Group",
+    "99779 Bogisich Lakes",
+    "Eliasshire",
+];
+
+#[test]
+fn integer_tokens_are_bijections_that_keep_the_sign() {
+    let p = m(tok(TokenFormat::Integer), ValueShape::Int16);
+    let mut seen = HashSet::new();
+    for v in i16::MIN..=i16::MAX {
+        let t: i64 = apply(&p, &v.to_string()).parse().unwrap();
+        assert!(t >= i64::from(i16::MIN) && t <= i64::from(i16::MAX));
+        assert_eq!(t < 0, v < 0, "sign of {v}");
+        assert!(seen.insert(t), "duplicate token for {v}");
+    }
+    let p = m(tok(TokenFormat::Integer), ValueShape::Int64);
+    let mut seen = HashSet::new();
+    for v in 0..200_000i64 {
+        let t: i64 = apply(&p, &(v * 7_919 + 1).to_string()).parse().unwrap();
+        assert!(t >= 0);
+        assert!(seen.insert(t));
+    }
+    let mut s = String::new();
+    assert!(p.apply("12.5", &mut s).is_err());
+    let p = m(tok(TokenFormat::Integer), ValueShape::Int16);
+    assert!(p.apply("40000", &mut s).is_err());
+}
+
+#[test]
+fn preserve_keeps_the_layout_and_is_injective() {
+    let p = m(tok(TokenFormat::Preserve), text());
+    let out = apply(&p, "AB-12 cd/ü");
+    assert_eq!(out.len(), "AB-12 cd/ü".len());
+    let shape: String = out
+        .chars()
+        .map(|c| {
+            if c.is_ascii_uppercase() {
+                'A'
+            } else if c.is_ascii_lowercase() {
+                'a'
+            } else if c.is_ascii_digit() {
+                '0'
+            } else {
+                c
+            }
+        })
+        .collect();
+    assert_eq!(shape, "AA-00 aa/ü");
+    // Every string of up to 3 characters over a small alphabet.
+    let alphabet = ['a', 'b', 'c', '0', '1', '-'];
+    let mut seen = HashSet::new();
+    let mut all = vec![String::new()];
+    for _ in 0..3 {
+        let next: Vec<String> = all
+            .iter()
+            .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+            .collect();
+        all.extend(next.iter().cloned());
+        all.dedup();
+    }
+    let all: HashSet<String> = all.into_iter().collect();
+    for s in &all {
+        assert!(seen.insert(apply(&p, s)), "collision on {s:?}");
+    }
+    // Common prefixes do not give common output prefixes.
+    let a = apply(&p, "1234567890");
+    let b = apply(&p, "1234567891");
+    assert_ne!(a[..5], b[..5]);
+}
+
+#[test]
+fn fake_emails_are_unique_and_reserved() {
+    let e = m(fake(FakeKind::Email), text());
+    let mut seen = HashSet::new();
+    for i in 0..100_000 {
+        let v = apply(&e, &format!("user{i}@corp.com"));
+        assert!(
+            v.ends_with("@example.com")
+                || v.ends_with("@example.net")
+                || v.ends_with("@example.org"),
+            "{v}"
+        );
+        assert!(seen.insert(v));
+    }
+    let phone = apply(&m(fake(FakeKind::Phone), text()), "x");
+    assert!(!phone.contains('x') && phone.starts_with("+1 "), "{phone}");
+}
+
+#[test]
+fn shapes_are_checked_when_built() {
+    let k = key();
+    let err = |s: MaskSpec, shape: ValueShape| Masker::new(&s, &k, &shape).unwrap_err().to_string();
+    assert!(err(fake(FakeKind::Email), ValueShape::Int32).contains("integer"));
+    assert!(err(tok(TokenFormat::Integer), text()).contains("smallint, integer or bigint"));
+    assert!(err(
+        fake(FakeKind::Email),
+        ValueShape::Text {
+            max_chars: Some(10)
+        }
+    )
+    .contains("at least"));
+    assert!(err(
+        MaskSpec::Tokenize {
+            format: TokenFormat::Hex,
+            length: Some(80),
+            prefix: None,
+            domain: None
+        },
+        text()
+    )
+    .contains("1 to 64"));
+    assert!(err(
+        MaskSpec::Value("toolong".into()),
+        ValueShape::Text { max_chars: Some(3) }
+    )
+    .contains("at most 3"));
+    let short = m(
+        fake(FakeKind::Name),
+        ValueShape::Text { max_chars: Some(4) },
+    );
+    for i in 0..100 {
+        assert!(apply(&short, &i.to_string()).chars().count() <= 4);
+    }
+    let n = m(MaskSpec::Null, ValueShape::Int32);
+    let mut s = String::new();
+    assert!(!n.apply("1", &mut s).unwrap());
+}

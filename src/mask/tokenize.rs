@@ -1,0 +1,170 @@
+//! Keyed tokens: hex, UUID, integer bijections and format-preserving text.
+
+use super::MaskKey;
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `len` lowercase hex digits of HMAC(key, domain, input).
+pub fn hex(key: &MaskKey, domain: &str, input: &str, len: usize, out: &mut String) {
+    let d = key.derive(domain.as_bytes(), input.as_bytes());
+    for i in 0..len {
+        let b = d[i / 2];
+        let nibble = if i % 2 == 0 { b >> 4 } else { b & 0x0f };
+        out.push(HEX[nibble as usize] as char);
+    }
+}
+
+/// A UUID (version-4 layout, 122 keyed bits) from HMAC(key, domain, input).
+pub fn uuid(key: &MaskKey, domain: &str, input: &str, out: &mut String) {
+    let mut b = key.derive(domain.as_bytes(), input.as_bytes());
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    for (i, byte) in b[..16].iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(HEX[(byte >> 4) as usize] as char);
+        out.push(HEX[(byte & 0x0f) as usize] as char);
+    }
+}
+
+const FEISTEL_ROUNDS: u8 = 6;
+
+/// A keyed permutation of the integers of a 16, 32 or 64-bit type that maps
+/// non-negative values to non-negative values and negative to negative: a
+/// balanced Feistel network over the type's width with cycle-walking into
+/// the half range.
+#[derive(Clone)]
+pub struct IntegerPerm {
+    key: MaskKey,
+    domain: Vec<u8>,
+    bits: u32,
+}
+
+impl IntegerPerm {
+    /// The permutation for a type of `bits` (16, 32 or 64).
+    pub fn new(key: &MaskKey, domain: &str, bits: u32) -> IntegerPerm {
+        IntegerPerm {
+            key: key.clone(),
+            domain: format!("{domain}/{bits}").into_bytes(),
+            bits,
+        }
+    }
+
+    /// The token of `v`; `None` if `v` is outside the type's range.
+    pub fn apply(&self, v: i64) -> Option<i64> {
+        let half_range: u64 = 1u64 << (self.bits - 1); // values in [0, half_range)
+        let (x, negative) = if v >= 0 {
+            (v as u64, false)
+        } else {
+            ((-(v + 1)) as u64, true)
+        };
+        if x >= half_range {
+            return None;
+        }
+        let mut y = self.feistel(x);
+        while y >= half_range {
+            y = self.feistel(y);
+        }
+        Some(if negative { -(y as i64) - 1 } else { y as i64 })
+    }
+
+    fn feistel(&self, x: u64) -> u64 {
+        let h = self.bits / 2;
+        let mask = if h == 64 { u64::MAX } else { (1u64 << h) - 1 };
+        let (mut l, mut r) = ((x >> h) & mask, x & mask);
+        for round in 0..FEISTEL_ROUNDS {
+            let d = self
+                .key
+                .derive_parts(&self.domain, &[&[round], &r.to_le_bytes()]);
+            let f = u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]) & mask;
+            (l, r) = (r, l ^ f);
+        }
+        (l << h) | r
+    }
+}
+
+/// Class of a character for format-preserving tokens: its radix and base.
+fn class(c: u8) -> Option<(u8, u8)> {
+    match c {
+        b'a'..=b'z' => Some((26, b'a')),
+        b'A'..=b'Z' => Some((26, b'A')),
+        b'0'..=b'9' => Some((10, b'0')),
+        _ => None,
+    }
+}
+
+const PRESERVE_ROUNDS: u8 = 4;
+
+/// Letters to letters (case kept), digits to digits, everything else
+/// unchanged: a Feistel network over the string's letters and digits, with
+/// modular addition per character, tweaked by the string's layout. It is a
+/// bijection on strings of one layout, so distinct inputs stay distinct, and
+/// every output character depends on the whole input.
+pub fn preserve(key: &MaskKey, domain: &str, input: &str, out: &mut String) {
+    let bytes = input.as_bytes();
+    let positions: Vec<usize> = (0..bytes.len())
+        .filter(|&i| class(bytes[i]).is_some())
+        .collect();
+    if positions.is_empty() {
+        out.push_str(input);
+        return;
+    }
+    let mut values: Vec<u8> = positions
+        .iter()
+        .map(|&i| {
+            class(bytes[i])
+                .map(|(_, base)| bytes[i] - base)
+                .unwrap_or(0)
+        })
+        .collect();
+    let radix: Vec<u8> = positions
+        .iter()
+        .map(|&i| class(bytes[i]).map(|(r, _)| r).unwrap_or(1))
+        .collect();
+    // The layout: the input with every letter and digit replaced by its class.
+    let layout: Vec<u8> = bytes
+        .iter()
+        .map(|&b| match b {
+            b'a'..=b'z' => b'a',
+            b'A'..=b'Z' => b'A',
+            b'0'..=b'9' => b'0',
+            other => other,
+        })
+        .collect();
+    let split = values.len() / 2;
+    for round in 0..PRESERVE_ROUNDS {
+        let (src, dst) = if round % 2 == 0 {
+            (0..split, split..values.len())
+        } else {
+            (split..values.len(), 0..split)
+        };
+        let src_vals: Vec<u8> = values[src].to_vec();
+        let mut block = 0u32;
+        let mut stream = [0u8; 32];
+        for (n, j) in dst.enumerate() {
+            if n % 32 == 0 {
+                stream = key.derive_parts(
+                    domain.as_bytes(),
+                    &[
+                        b"preserve",
+                        &[round],
+                        &block.to_le_bytes(),
+                        &layout,
+                        &src_vals,
+                    ],
+                );
+                block += 1;
+            }
+            values[j] =
+                ((u16::from(values[j]) + u16::from(stream[n % 32])) % u16::from(radix[j])) as u8;
+        }
+    }
+    let mut result = bytes.to_vec();
+    for (k, &i) in positions.iter().enumerate() {
+        let base = class(bytes[i]).map(|(_, b)| b).unwrap_or(0);
+        result[i] = base + values[k];
+    }
+    // Only ASCII letters and digits were replaced by ASCII letters and digits.
+    out.push_str(&String::from_utf8_lossy(&result));
+}
