@@ -189,9 +189,11 @@ enum Op {
     },
 }
 
-/// A compiled masker: cheap to clone, `Send + Sync`.
+/// A compiled masker: cheap to clone (shared), `Send + Sync`.
 #[derive(Clone)]
-pub struct Masker {
+pub struct Masker(std::sync::Arc<Compiled>);
+
+struct Compiled {
     op: Op,
     key: Option<MaskKey>,
     domain: String,
@@ -200,7 +202,7 @@ pub struct Masker {
 
 impl fmt::Debug for Masker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Masker({})", self.describe)
+        write!(f, "Masker({})", self.0.describe)
     }
 }
 
@@ -354,26 +356,27 @@ impl Masker {
                 )
             }
         };
-        Ok(Masker {
+        Ok(Masker(std::sync::Arc::new(Compiled {
             op,
             key: keyed.then(|| key.clone()),
             domain,
             describe,
-        })
+        })))
     }
 
     /// Mask one value (its text form), appending the masked text form to
     /// `out`. Returns `Ok(false)` when the result is SQL NULL.
     pub fn apply(&self, input: &str, out: &mut String) -> Result<bool, MaskError> {
-        let key = self.key.as_ref();
-        match (&self.op, key) {
+        let c = &*self.0;
+        let key = c.key.as_ref();
+        match (&c.op, key) {
             (Op::Null, _) => return Ok(false),
             (Op::Value(v), _) => out.push_str(v),
             (Op::Hex { len, prefix }, Some(k)) => {
                 out.push_str(prefix);
-                tokenize::hex(k, &self.domain, input, *len, out);
+                tokenize::hex(k, &c.domain, input, *len, out);
             }
-            (Op::Uuid, Some(k)) => tokenize::uuid(k, &self.domain, input, out),
+            (Op::Uuid, Some(k)) => tokenize::uuid(k, &c.domain, input, out),
             (Op::Integer(p), _) => {
                 let v: i64 = input.trim().parse().map_err(|_| {
                     MaskError("tokenize integer: the value is not an integer".into())
@@ -383,9 +386,9 @@ impl Masker {
                 })?;
                 out.push_str(&t.to_string());
             }
-            (Op::Preserve, Some(k)) => tokenize::preserve(k, &self.domain, input, out),
+            (Op::Preserve, Some(k)) => tokenize::preserve(k, &c.domain, input, out),
             (Op::Fake { kind, max_chars }, Some(k)) => {
-                fake_values::fake(k, &self.domain, *kind, input, *max_chars, out)
+                fake_values::fake(k, &c.domain, *kind, input, *max_chars, out)
             }
             (_, None) => return Err(MaskError("keyed masker without a key".into())),
         }
@@ -394,11 +397,11 @@ impl Masker {
 
     /// A short description, e.g. `tokenize(uuid)` or `fake(email, en)`.
     pub fn describe(&self) -> String {
-        self.describe.clone()
+        self.0.describe.clone()
     }
 
     /// Whether the output depends on the key.
     pub fn is_keyed(&self) -> bool {
-        self.key.is_some()
+        self.0.key.is_some()
     }
 }
