@@ -324,19 +324,7 @@ impl ConnInfo {
         if !system {
             return None;
         }
-        std::env::var("SSL_CERT_FILE")
-            .ok()
-            .into_iter()
-            .chain(
-                [
-                    "/etc/ssl/certs/ca-certificates.crt",
-                    "/etc/pki/tls/certs/ca-bundle.crt",
-                    "/etc/ssl/cert.pem",
-                ]
-                .into_iter()
-                .map(String::from),
-            )
-            .find(|p| Path::new(p).is_file())
+        tls::system_bundle().map(|p| p.display().to_string())
     }
 
     /// The tokio-postgres configuration (without TLS).

@@ -35,6 +35,25 @@ fn home_file(name: &str) -> Option<PathBuf> {
     p.is_file().then_some(p)
 }
 
+/// The system's CA bundle file (`SSL_CERT_FILE`, else the usual Debian,
+/// Red Hat and Alpine paths): the roots for `sslrootcert=system`, the same
+/// file for doppel and for pg_dump.
+pub fn system_bundle() -> Option<PathBuf> {
+    std::env::var_os("SSL_CERT_FILE")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(
+            [
+                "/etc/ssl/certs/ca-certificates.crt",
+                "/etc/pki/tls/certs/ca-bundle.crt",
+                "/etc/ssl/cert.pem",
+            ]
+            .into_iter()
+            .map(PathBuf::from),
+        )
+        .find(|p| p.is_file())
+}
+
 /// `~/.postgresql/root.crt`, libpq's default root certificate file, if present.
 pub fn home_root_cert() -> Option<PathBuf> {
     home_file("root.crt")
@@ -115,6 +134,12 @@ fn load_roots(path: Option<&Path>) -> Result<RootCertStore, TlsError> {
             }
         }
         _ => {
+            if let Some(bundle) = system_bundle() {
+                for cert in read_certs(&bundle, "the system CA bundle")? {
+                    let _ = roots.add(cert);
+                }
+                return Ok(roots);
+            }
             let found = rustls_native_certs::load_native_certs();
             roots.add_parsable_certificates(found.certs);
             if roots.is_empty() {
