@@ -48,18 +48,10 @@ pub fn find_server_bin() -> Option<PathBuf> {
             }
         }
     }
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    super::versioned_bin_dirs(&["initdb", "pg_ctl"])
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let v = e.file_name().to_str()?.parse::<u32>().ok()?;
-            let bin = e.path().join("bin");
-            (bin.join("initdb").is_file() && bin.join("pg_ctl").is_file()).then_some((v, bin))
-        })
-        .collect();
-    found.sort_by_key(|(v, _)| *v);
-    found.pop().map(|(_, p)| p)
+        .next()
+        .map(|(_, p)| p)
 }
 
 fn is_root() -> bool {

@@ -68,18 +68,11 @@ impl PgDump {
                 }
             }
         }
-        let mut versioned: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| {
-                let v = e.file_name().to_str()?.parse::<u32>().ok()?;
-                let p = e.path().join("bin/pg_dump");
-                p.is_file().then_some((v, p))
-            })
-            .collect();
-        versioned.sort_by_key(|v| std::cmp::Reverse(v.0));
-        candidates.extend(versioned.into_iter().map(|(_, p)| p));
+        candidates.extend(
+            super::versioned_bin_dirs(&["pg_dump"])
+                .into_iter()
+                .map(|(_, dir)| dir.join("pg_dump")),
+        );
 
         let mut newest_too_old: Option<PgDump> = None;
         for path in candidates {

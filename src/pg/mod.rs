@@ -12,3 +12,23 @@ pub mod tls;
 
 pub use conninfo::ConnInfo;
 pub use ident::{quote_ident, quote_literal, QualifiedName};
+
+/// `/usr/lib/postgresql/<major>/bin` directories that hold every one of
+/// `tools`, newest major first (Debian's layout for server and client binaries).
+pub fn versioned_bin_dirs(tools: &[&str]) -> Vec<(u32, std::path::PathBuf)> {
+    let mut found: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let major = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            tools
+                .iter()
+                .all(|t| bin.join(t).is_file())
+                .then_some((major, bin))
+        })
+        .collect();
+    found.sort_by_key(|(major, _)| std::cmp::Reverse(*major));
+    found
+}

@@ -204,15 +204,24 @@ pub fn run(
     extra: &[&str],
     envs: &[(&str, &str)],
 ) -> Output {
-    let s = src.url();
-    let t = tgt.url();
+    run_urls(&src.url(), &tgt.url(), rules, extra, envs)
+}
+
+/// `doppel run` between two URLs.
+pub fn run_urls(
+    src: &str,
+    tgt: &str,
+    rules: &Path,
+    extra: &[&str],
+    envs: &[(&str, &str)],
+) -> Output {
     let r = rules.to_string_lossy().to_string();
     let mut args = vec![
         "run",
         "--source",
-        &s,
+        src,
         "--target",
-        &t,
+        tgt,
         "--rules",
         &r,
         "--progress",

@@ -44,31 +44,10 @@ async fn concurrent_commits_are_all_or_nothing_across_tables() {
         })
     };
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    let (s, t, r) = (
-        src.url(),
-        tgt.url(),
-        rules.path.to_string_lossy().to_string(),
-    );
-    let out = tokio::task::spawn_blocking(move || {
-        doppel(
-            &[
-                "run",
-                "--source",
-                &s,
-                "--target",
-                &t,
-                "--rules",
-                &r,
-                "--jobs",
-                "3",
-                "--progress",
-                "log",
-            ],
-            &[],
-        )
-    })
-    .await
-    .unwrap();
+    let (s, t, r) = (src.url(), tgt.url(), rules.path.clone());
+    let out = tokio::task::spawn_blocking(move || run_urls(&s, &t, &r, &["--jobs", "3"], &[]))
+        .await
+        .unwrap();
     stop.store(true, Ordering::Relaxed);
     let commits = writer.await.unwrap();
     assert_ok(&out);
