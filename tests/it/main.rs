@@ -12,3 +12,4 @@ mod errors;
 mod masking;
 mod schema_objects;
 mod snapshot;
+mod tls;
