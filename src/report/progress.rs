@@ -137,13 +137,17 @@ impl Progress {
         overall.set_prefix("all tables");
         let mut bars: Vec<(Arc<TableCounter>, ProgressBar)> = Vec::new();
         let mut finished_rows = 0u64;
+        let mut registered = 0usize;
         loop {
             let stopping = matches!(
                 stop.try_recv(),
                 Ok(()) | Err(tokio::sync::oneshot::error::TryRecvError::Closed)
             );
-            for t in self.tables() {
-                if !bars.iter().any(|(c, _)| Arc::ptr_eq(c, &t)) {
+            // Counters are only ever appended: add the ones registered since last time.
+            let tables = self.tables();
+            for t in tables.into_iter().skip(registered) {
+                registered += 1;
+                {
                     let b = multi.add(ProgressBar::new(t.estimate_rows.max(1)));
                     b.set_style(table_style.clone());
                     b.set_prefix(short(&t.table.to_string(), 12));
