@@ -28,11 +28,11 @@ pub fn uuid(key: &MaskKey, domain: &str, input: &str, out: &mut String) {
     }
 }
 
-const FEISTEL_ROUNDS: u8 = 6;
+const FEISTEL_ROUNDS: u8 = 4;
 
 /// A keyed permutation of the integers of a 16, 32 or 64-bit type that maps
 /// non-negative values to non-negative values and negative to negative: a
-/// balanced Feistel network over the type's width with cycle-walking into
+/// balanced four-round Feistel network (HMAC round function) over the type's width with cycle-walking into
 /// the half range.
 #[derive(Clone)]
 pub struct IntegerPerm {
