@@ -248,6 +248,48 @@ pub struct MaskerConfig {
     /// Determinism domain: same domain, same output for the same input.
     #[serde(default)]
     pub domain: Option<Spanned<String>>,
+    /// `partial: {keep_start, keep_end, with}` — keep the ends, mask the middle.
+    #[serde(default)]
+    pub partial: Option<Spanned<PartialConfig>>,
+    /// `shift: {days | amount | percent}` — deterministic noise.
+    #[serde(default)]
+    pub shift: Option<Spanned<ShiftConfig>>,
+    /// `json: {PATH: masker}` — mask inside jsonb documents.
+    #[serde(default)]
+    pub json: Option<OrderedMap<ColumnRule>>,
+    /// `scrub: [email, phone, card, ip]` — redact personal data inside free text.
+    #[serde(default)]
+    pub scrub: Option<Vec<Spanned<String>>>,
+}
+
+/// Options of `partial`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartialConfig {
+    /// Characters kept at the start.
+    #[serde(default)]
+    pub keep_start: usize,
+    /// Characters kept at the end.
+    #[serde(default)]
+    pub keep_end: usize,
+    /// The masking character (default `*`).
+    #[serde(default)]
+    pub with: Option<String>,
+}
+
+/// Options of `shift` (exactly one).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftConfig {
+    /// Dates and timestamps: up to this many days either way.
+    #[serde(default)]
+    pub days: Option<u32>,
+    /// Numbers: up to this amount either way.
+    #[serde(default)]
+    pub amount: Option<f64>,
+    /// Numbers: up to this percentage either way.
+    #[serde(default)]
+    pub percent: Option<f64>,
 }
 
 /// A YAML scalar taken as its text (for `value:`).

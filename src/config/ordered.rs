@@ -7,7 +7,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
 /// A mapping from names to `V`, in the order of the file, each key with its location.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct OrderedMap<V>(pub Vec<(Spanned<String>, V)>);
 
 impl<V> Default for OrderedMap<V> {

@@ -2,8 +2,9 @@
 //! seeded from HMAC(key, domain, input) draws from `fake` (pinned exactly,
 //! so that output never changes under an upgrade).
 
-use fake::faker::address::en::{BuildingNumber, CityName, StreetName};
+use fake::faker::address::en::{BuildingNumber, CityName, PostCode, StreetName};
 use fake::faker::company::en::CompanyName;
+use fake::faker::internet::en::{UserAgent, Username};
 use fake::faker::name::en::{FirstName, LastName, Name};
 use fake::Fake;
 use rand::{RngExt, SeedableRng};
@@ -23,6 +24,10 @@ pub fn min_chars(kind: FakeKind) -> usize {
         FakeKind::Email => 2 + SUFFIX_LEN + 12,
         // "+1 415 555 0123"
         FakeKind::Phone => 15,
+        FakeKind::Ipv4 => 15,
+        FakeKind::Ipv6 => 39,
+        FakeKind::Iban => 34,
+        FakeKind::Uuid => 36,
         _ => 1,
     }
 }
@@ -58,6 +63,41 @@ pub fn fake(
             let line: u32 = rng.random_range(0..10_000);
             format!("+1 {area} 555 {line:04}")
         }
+        FakeKind::Postcode => PostCode().fake_with_rng(&mut rng),
+        FakeKind::Username => Username().fake_with_rng(&mut rng),
+        FakeKind::UserAgent => UserAgent().fake_with_rng(&mut rng),
+        FakeKind::Address => {
+            let number: String = BuildingNumber().fake_with_rng(&mut rng);
+            let street: String = StreetName().fake_with_rng(&mut rng);
+            let city: String = CityName().fake_with_rng(&mut rng);
+            let post: String = PostCode().fake_with_rng(&mut rng);
+            format!("{number} {street}, {city} {post}")
+        }
+        FakeKind::Url => {
+            let user: String = Username().fake_with_rng(&mut rng);
+            let host = EMAIL_DOMAINS[(seed[1] % 3) as usize];
+            format!("https://{host}/{}", ascii_word(&user))
+        }
+        // Private (RFC 1918) and unique-local (RFC 4193) ranges: realistic, never a real host.
+        FakeKind::Ipv4 => format!("10.{}.{}.{}", seed[0], seed[1], seed[2]),
+        FakeKind::Ipv6 => format!(
+            "fd{:02x}:{:02x}{:02x}:{:02x}{:02x}::{:02x}{:02x}",
+            seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6]
+        ),
+        FakeKind::Uuid => {
+            let mut s = String::with_capacity(36);
+            let mut b = seed;
+            b[6] = (b[6] & 0x0f) | 0x40;
+            b[8] = (b[8] & 0x3f) | 0x80;
+            for (i, byte) in b[..16].iter().enumerate() {
+                if matches!(i, 4 | 6 | 8 | 10) {
+                    s.push('-');
+                }
+                s.push_str(&format!("{byte:02x}"));
+            }
+            s
+        }
+        FakeKind::Iban => iban(&mut rng),
         FakeKind::Email => {
             let first: String = FirstName().fake_with_rng(&mut rng);
             let last: String = LastName().fake_with_rng(&mut rng);
@@ -75,6 +115,45 @@ pub fn fake(
         Some(n) if value.chars().count() > n => out.extend(value.chars().take(n)),
         _ => out.push_str(&value),
     }
+}
+
+/// An IBAN with valid check digits: country, two check digits, then the
+/// country's BBAN layout (letters for the bank code where it has one).
+fn iban(rng: &mut ChaCha20Rng) -> String {
+    // (country, bank-code letters, BBAN digits)
+    const LAYOUTS: [(&str, usize, usize); 4] =
+        [("DE", 0, 18), ("NL", 4, 10), ("GB", 4, 14), ("FR", 0, 23)];
+    let (cc, letters, digits) = LAYOUTS[rng.random_range(0..LAYOUTS.len())];
+    let mut bban = String::new();
+    for _ in 0..letters {
+        bban.push(char::from(b'A' + rng.random_range(0..26u8)));
+    }
+    for _ in 0..digits {
+        bban.push(char::from(b'0' + rng.random_range(0..10u8)));
+    }
+    // ISO 13616: move country + "00" to the end, letters to numbers, mod 97.
+    let rearranged = format!("{bban}{cc}00");
+    let mut rem = 0u32;
+    for c in rearranged.chars() {
+        let v = if c.is_ascii_digit() {
+            c as u32 - '0' as u32
+        } else {
+            c as u32 - 'A' as u32 + 10
+        };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    let check = 98 - rem;
+    let raw = format!("{cc}{check:02}{bban}");
+    // Printed in groups of four, as on statements.
+    raw.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Lowercase ASCII letters and digits of a word ("O'Connor" → "oconnor").

@@ -14,13 +14,19 @@
 //!   values; NULL never reaches a masker (it stays NULL).
 
 mod fake_values;
+mod json;
 mod key;
+mod partial;
+mod scrub;
+mod shift;
 mod tokenize;
 
 #[cfg(test)]
 mod tests;
 
 pub use key::MaskKey;
+pub use scrub::ScrubKind;
+pub use shift::Shift;
 
 use std::fmt;
 
@@ -58,6 +64,24 @@ pub enum FakeKind {
     Street,
     /// City.
     City,
+    /// Postal code.
+    Postcode,
+    /// Street, city and postal code.
+    Address,
+    /// Login name.
+    Username,
+    /// Browser user agent.
+    UserAgent,
+    /// URL on a reserved example domain.
+    Url,
+    /// IPv4 address in 10.0.0.0/8.
+    Ipv4,
+    /// IPv6 address in fd00::/8.
+    Ipv6,
+    /// IBAN with valid check digits.
+    Iban,
+    /// Random-looking UUID.
+    Uuid,
 }
 
 impl FakeKind {
@@ -71,6 +95,57 @@ impl FakeKind {
             FakeKind::Company => "company",
             FakeKind::Street => "street",
             FakeKind::City => "city",
+            FakeKind::Postcode => "postcode",
+            FakeKind::Address => "address",
+            FakeKind::Username => "username",
+            FakeKind::UserAgent => "user_agent",
+            FakeKind::Url => "url",
+            FakeKind::Ipv4 => "ipv4",
+            FakeKind::Ipv6 => "ipv6",
+            FakeKind::Iban => "iban",
+            FakeKind::Uuid => "uuid",
+        }
+    }
+
+    /// Every kind, by the name the rules use.
+    pub fn parse(s: &str) -> Option<FakeKind> {
+        ALL_FAKE_KINDS.iter().copied().find(|k| k.tag() == s)
+    }
+
+    /// The names the rules accept.
+    pub fn names() -> Vec<&'static str> {
+        ALL_FAKE_KINDS.iter().map(|k| k.tag()).collect()
+    }
+}
+
+const ALL_FAKE_KINDS: [FakeKind; 17] = [
+    FakeKind::Name,
+    FakeKind::FirstName,
+    FakeKind::LastName,
+    FakeKind::Email,
+    FakeKind::Phone,
+    FakeKind::Company,
+    FakeKind::Street,
+    FakeKind::City,
+    FakeKind::Postcode,
+    FakeKind::Address,
+    FakeKind::Username,
+    FakeKind::UserAgent,
+    FakeKind::Url,
+    FakeKind::Ipv4,
+    FakeKind::Ipv6,
+    FakeKind::Iban,
+    FakeKind::Uuid,
+];
+
+impl FakeKind {
+    fn fits(self, shape: &ValueShape) -> bool {
+        match self {
+            FakeKind::Ipv4 | FakeKind::Ipv6 => {
+                matches!(shape, ValueShape::Text { .. } | ValueShape::Inet)
+            }
+            FakeKind::Uuid => matches!(shape, ValueShape::Text { .. } | ValueShape::Uuid),
+            _ => matches!(shape, ValueShape::Text { .. }),
         }
     }
 }
@@ -86,6 +161,8 @@ pub enum TokenFormat {
     Integer,
     /// Letters to letters (case kept), digits to digits, the rest unchanged; injective.
     Preserve,
+    /// Digits to digits, everything else unchanged; injective.
+    Digits,
 }
 
 impl TokenFormat {
@@ -95,6 +172,7 @@ impl TokenFormat {
             TokenFormat::Uuid => "uuid",
             TokenFormat::Integer => "integer",
             TokenFormat::Preserve => "preserve",
+            TokenFormat::Digits => "digits",
         }
     }
 }
@@ -115,6 +193,18 @@ pub enum ValueShape {
     Int64,
     /// uuid.
     Uuid,
+    /// date.
+    Date,
+    /// timestamp or timestamptz.
+    Timestamp,
+    /// numeric, real, double precision.
+    Number,
+    /// jsonb.
+    Jsonb,
+    /// json (text kept as written).
+    Json,
+    /// inet or cidr.
+    Inet,
     /// Anything else, by its type name.
     Other(String),
 }
@@ -128,13 +218,19 @@ impl fmt::Display for ValueShape {
             ValueShape::Int32 => f.write_str("integer"),
             ValueShape::Int64 => f.write_str("bigint"),
             ValueShape::Uuid => f.write_str("uuid"),
+            ValueShape::Date => f.write_str("date"),
+            ValueShape::Timestamp => f.write_str("timestamp"),
+            ValueShape::Number => f.write_str("number"),
+            ValueShape::Jsonb => f.write_str("jsonb"),
+            ValueShape::Json => f.write_str("json"),
+            ValueShape::Inet => f.write_str("inet"),
             ValueShape::Other(t) => f.write_str(t),
         }
     }
 }
 
 /// A masker as the rules describe it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum MaskSpec {
     /// SQL NULL.
     Null,
@@ -160,6 +256,21 @@ pub enum MaskSpec {
         /// Determinism domain (default: `fake/<kind>/<locale>`).
         domain: Option<String>,
     },
+    /// Keep the ends, mask the middle.
+    Partial {
+        /// Characters kept at the start.
+        keep_start: usize,
+        /// Characters kept at the end.
+        keep_end: usize,
+        /// The masking character.
+        with: char,
+    },
+    /// Deterministic keyed noise.
+    Shift(Shift),
+    /// Maskers at JSONPath locations inside jsonb documents.
+    Json(Vec<(String, MaskSpec)>),
+    /// Find and replace personal data inside free text.
+    Scrub(Vec<ScrubKind>),
 }
 
 /// Why a masker cannot be built for a column.
@@ -182,11 +293,22 @@ enum Op {
     },
     Uuid,
     Integer(tokenize::IntegerPerm),
-    Preserve,
+    Preserve {
+        digits_only: bool,
+    },
     Fake {
         kind: FakeKind,
         max_chars: Option<usize>,
     },
+    Partial {
+        keep_start: usize,
+        keep_end: usize,
+        with: char,
+    },
+    ShiftDate(u32),
+    ShiftNumber(Shift),
+    Json(Vec<(Vec<json::Step>, Masker)>),
+    Scrub(Vec<ScrubKind>),
 }
 
 /// A compiled masker: cheap to clone (shared), `Send + Sync`.
@@ -252,7 +374,7 @@ impl Masker {
                         format.tag()
                     ));
                 }
-                if prefix.is_some() && !matches!(format, TokenFormat::Hex) {
+                if prefix.is_some() && *format != TokenFormat::Hex {
                     return err(format!(
                         "`prefix` applies to tokenize hex, not {}",
                         format.tag()
@@ -300,13 +422,16 @@ impl Masker {
                         };
                         Op::Integer(tokenize::IntegerPerm::new(key, &dom, bits))
                     }
-                    TokenFormat::Preserve => {
+                    TokenFormat::Preserve | TokenFormat::Digits => {
                         if !text_like {
                             return err(format!(
-                                "tokenize preserve maps text to text; the column is {shape}"
+                                "tokenize {} maps text to text; the column is {shape}",
+                                format.tag()
                             ));
                         }
-                        Op::Preserve
+                        Op::Preserve {
+                            digits_only: *format == TokenFormat::Digits,
+                        }
                     }
                 };
                 let mut d = format!("tokenize({})", format.tag());
@@ -323,9 +448,9 @@ impl Masker {
                 locale,
                 domain,
             } => {
-                if !text_like {
+                if !kind.fits(shape) {
                     return err(format!(
-                        "fake {} produces text; the column is {shape}",
+                        "fake {} cannot produce a value for a column of type {shape}",
                         kind.tag()
                     ));
                 }
@@ -352,6 +477,83 @@ impl Masker {
                     },
                     dom,
                     d,
+                    true,
+                )
+            }
+            MaskSpec::Partial {
+                keep_start,
+                keep_end,
+                with,
+            } => {
+                if !text_like {
+                    return err(format!("partial masks text; the column is {shape}"));
+                }
+                (
+                    Op::Partial {
+                        keep_start: *keep_start,
+                        keep_end: *keep_end,
+                        with: *with,
+                    },
+                    String::new(),
+                    format!("partial(keep_start {keep_start}, keep_end {keep_end}, with {with:?})"),
+                    false,
+                )
+            }
+            MaskSpec::Shift(sh) => {
+                let op = match (sh, shape) {
+                    (Shift::Days(d), ValueShape::Date | ValueShape::Timestamp) => Op::ShiftDate(*d),
+                    (Shift::Days(_), _) => {
+                        return err(format!(
+                            "shift days needs a date or timestamp column; the column is {shape}"
+                        ))
+                    }
+                    (_, ValueShape::Number) => Op::ShiftNumber(*sh),
+                    _ => {
+                        return err(format!(
+                            "shift amount/percent needs a numeric column; the column is {shape}"
+                        ))
+                    }
+                };
+                let d = match sh {
+                    Shift::Days(n) => format!("shift(days {n})"),
+                    Shift::Amount(a) => format!("shift(amount {a})"),
+                    Shift::Percent(p) => format!("shift(percent {p})"),
+                };
+                (op, "shift".to_string(), d, true)
+            }
+            MaskSpec::Json(paths) => {
+                match shape {
+                    ValueShape::Jsonb => {}
+                    ValueShape::Json => {
+                        return err("json masking of a `json` column (which keeps its text as written) is not available yet; it works on jsonb".into())
+                    }
+                    _ => return err(format!("json masks jsonb documents; the column is {shape}")),
+                }
+                let mut compiled = Vec::new();
+                let mut names = Vec::new();
+                for (path, inner) in paths {
+                    let steps = json::parse_path(path).map_err(MaskBuildError)?;
+                    let m = Masker::new(inner, key, &ValueShape::Text { max_chars: None })
+                        .map_err(|e| MaskBuildError(format!("{path}: {e}")))?;
+                    names.push(format!("{path} → {}", m.describe()));
+                    compiled.push((steps, m));
+                }
+                (
+                    Op::Json(compiled),
+                    String::new(),
+                    format!("json({})", names.join(", ")),
+                    true,
+                )
+            }
+            MaskSpec::Scrub(kinds) => {
+                if !text_like {
+                    return err(format!("scrub works on text; the column is {shape}"));
+                }
+                let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+                (
+                    Op::Scrub(kinds.clone()),
+                    String::new(),
+                    format!("scrub({})", names.join(", ")),
                     true,
                 )
             }
@@ -386,7 +588,25 @@ impl Masker {
                 })?;
                 out.push_str(&t.to_string());
             }
-            (Op::Preserve, Some(k)) => tokenize::preserve(k, &c.domain, input, out),
+            (Op::Preserve { digits_only }, Some(k)) => {
+                tokenize::preserve_class(k, &c.domain, input, *digits_only, out)
+            }
+            (
+                Op::Partial {
+                    keep_start,
+                    keep_end,
+                    with,
+                },
+                _,
+            ) => partial::partial(input, *keep_start, *keep_end, *with, out),
+            (Op::ShiftDate(days), Some(k)) => shift::shift_date(k, &c.domain, *days, input, out)
+                .map_err(|e| MaskError(format!("shift: {e}")))?,
+            (Op::ShiftNumber(sh), Some(k)) => shift::shift_number(k, &c.domain, *sh, input, out)
+                .map_err(|e| MaskError(format!("shift: {e}")))?,
+            (Op::Scrub(kinds), Some(k)) => {
+                scrub::scrub(k, kinds, input, out);
+            }
+            (Op::Json(paths), _) => json_apply(paths, input, out)?,
             (Op::Fake { kind, max_chars }, Some(k)) => {
                 fake_values::fake(k, &c.domain, *kind, input, *max_chars, out)
             }
@@ -396,6 +616,8 @@ impl Masker {
     }
 
     /// A short description, e.g. `tokenize(uuid)` or `fake(email, en)`.
+    ///
+    /// (See [`Masker::apply`] for what each does to a value.)
     pub fn describe(&self) -> String {
         self.0.describe.clone()
     }
@@ -404,4 +626,40 @@ impl Masker {
     pub fn is_keyed(&self) -> bool {
         self.0.key.is_some()
     }
+}
+
+/// Mask the scalars at each path of a jsonb document; numbers stay numbers
+/// when the masked text is still a number, everything else becomes a string.
+fn json_apply(
+    paths: &[(Vec<json::Step>, Masker)],
+    input: &str,
+    out: &mut String,
+) -> Result<(), MaskError> {
+    let mut doc: serde_json::Value = serde_json::from_str(input)
+        .map_err(|_| MaskError("json: the value is not a JSON document".into()))?;
+    let mut buf = String::new();
+    for (steps, masker) in paths {
+        json::visit(&mut doc, steps, &mut |v| {
+            let was_number = v.is_number();
+            let text = match &mut *v {
+                serde_json::Value::String(s) => std::mem::take(s),
+                other => other.to_string(),
+            };
+            buf.clear();
+            let written = masker.apply(&text, &mut buf).map_err(|e| e.0)?;
+            *v = if !written {
+                serde_json::Value::Null
+            } else if was_number {
+                serde_json::from_str::<serde_json::Number>(&buf)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or_else(|_| serde_json::Value::String(buf.clone()))
+            } else {
+                serde_json::Value::String(buf.clone())
+            };
+            Ok(())
+        })
+        .map_err(MaskError)?;
+    }
+    out.push_str(&doc.to_string());
+    Ok(())
 }

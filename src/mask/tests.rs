@@ -260,3 +260,68 @@ fn shapes_are_checked_when_built() {
     let mut s = String::new();
     assert!(!n.apply("1", &mut s).unwrap());
 }
+
+#[test]
+fn golden_outputs_of_the_second_family() {
+    let cases: Vec<(MaskSpec, ValueShape, &str)> = vec![
+        (tok(TokenFormat::Digits), text(), "4111-1111 ab"),
+        (fake(FakeKind::Ipv4), ValueShape::Inet, "192.0.2.1"),
+        (fake(FakeKind::Ipv6), ValueShape::Inet, "2001:db8::1"),
+        (fake(FakeKind::Iban), text(), "GB29 NWBK 6016 1331 9268 19"),
+        (fake(FakeKind::Address), text(), "1 Main St"),
+        (fake(FakeKind::UserAgent), text(), "curl/8"),
+        (
+            MaskSpec::Shift(Shift::Days(30)),
+            ValueShape::Date,
+            "2024-02-29",
+        ),
+        (
+            MaskSpec::Shift(Shift::Percent(10.0)),
+            ValueShape::Number,
+            "100.00",
+        ),
+        (
+            MaskSpec::Partial {
+                keep_start: 2,
+                keep_end: 2,
+                with: '#',
+            },
+            text(),
+            "secret-value",
+        ),
+        (
+            MaskSpec::Scrub(vec![ScrubKind::Email, ScrubKind::Phone]),
+            text(),
+            "mail a@b.co or +62 812 3456 7890",
+        ),
+        (
+            MaskSpec::Json(vec![("$.e".into(), fake(FakeKind::Email))]),
+            ValueShape::Jsonb,
+            r#"{"e": "a@b.co", "k": 1}"#,
+        ),
+    ];
+    let got: Vec<String> = cases
+        .iter()
+        .map(|(s, shape, v)| apply(&m(s.clone(), shape.clone()), v))
+        .collect();
+    assert_eq!(
+        got,
+        GOLDEN_2.to_vec(),
+        "masked output changed: a deliberate change needs a new version tag"
+    );
+}
+
+/// Outputs for the key `golden-key-0123456789`, pinned.
+const GOLDEN_2: [&str; 11] = [
+    "7471-1356 ab",
+    "10.96.32.16",
+    "fd8d:5414:e8cf::4b02",
+    "FR25 2634 8399 4738 6193 9236 526",
+    "3703 Erdman Lane, Farrellbury 95530",
+    "Mozilla/5.0 (Windows NT 6.1; WOW64; rv:40.0) Gecko/20100101 Firefox/40.1",
+    "2024-02-13",
+    "98.06",
+    "se########ue",
+    "mail mya.beier.cb4yepob489b39i8@example.net or +62 536 4948 7201",
+    r#"{"e":"mya.beier.cb4yepob489b39i8@example.net","k":1}"#,
+];

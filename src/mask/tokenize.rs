@@ -101,11 +101,18 @@ const PRESERVE_ROUNDS: u8 = 4;
 /// modular addition per character, tweaked by the string's layout. It is a
 /// bijection on strings of one layout, so distinct inputs stay distinct, and
 /// every output character depends on the whole input.
-pub fn preserve(key: &MaskKey, domain: &str, input: &str, out: &mut String) {
+/// With `digits_only`, letters are left as they are too and
+/// only digits are replaced (by digits).
+pub fn preserve_class(
+    key: &MaskKey,
+    domain: &str,
+    input: &str,
+    digits_only: bool,
+    out: &mut String,
+) {
     let bytes = input.as_bytes();
-    let positions: Vec<usize> = (0..bytes.len())
-        .filter(|&i| class(bytes[i]).is_some())
-        .collect();
+    let mapped = |b: u8| class(b).is_some() && (!digits_only || b.is_ascii_digit());
+    let positions: Vec<usize> = (0..bytes.len()).filter(|&i| mapped(bytes[i])).collect();
     if positions.is_empty() {
         out.push_str(input);
         return;
@@ -126,8 +133,8 @@ pub fn preserve(key: &MaskKey, domain: &str, input: &str, out: &mut String) {
     let layout: Vec<u8> = bytes
         .iter()
         .map(|&b| match b {
-            b'a'..=b'z' => b'a',
-            b'A'..=b'Z' => b'A',
+            b'a'..=b'z' if !digits_only => b'a',
+            b'A'..=b'Z' if !digits_only => b'A',
             b'0'..=b'9' => b'0',
             other => other,
         })

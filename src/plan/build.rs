@@ -13,7 +13,9 @@ use crate::config::{
     expand_env, ColumnRule, Diagnostic, Diagnostics, LoadedRules, Loc, MaskerConfig, RowsOption,
     TableRule, TablesDefault,
 };
-use crate::mask::{FakeKind, Locale, MaskKey, MaskSpec, Masker, TokenFormat, ValueShape};
+use crate::mask::{
+    FakeKind, Locale, MaskKey, MaskSpec, Masker, ScrubKind, Shift, TokenFormat, ValueShape,
+};
 use crate::pg::ident::split_dotted;
 use crate::pg::QualifiedName;
 
@@ -362,6 +364,12 @@ pub fn shape_of(col: &Column) -> ValueShape {
         "text" | "varchar" | "bpchar" | "citext" | "name" => ValueShape::Text {
             max_chars: col.max_chars,
         },
+        "date" => ValueShape::Date,
+        "timestamp" | "timestamptz" => ValueShape::Timestamp,
+        "numeric" | "float4" | "float8" => ValueShape::Number,
+        "jsonb" => ValueShape::Jsonb,
+        "json" => ValueShape::Json,
+        "inet" | "cidr" => ValueShape::Inet,
         _ => ValueShape::Other(col.type_name.clone()),
     }
 }
@@ -424,13 +432,17 @@ fn mask_spec(
         cfg.fake.as_ref().map(|_| "fake"),
         cfg.tokenize.as_ref().map(|_| "tokenize"),
         cfg.value.as_ref().map(|_| "value"),
+        cfg.partial.as_ref().map(|_| "partial"),
+        cfg.shift.as_ref().map(|_| "shift"),
+        cfg.json.as_ref().map(|_| "json"),
+        cfg.scrub.as_ref().map(|_| "scrub"),
     ]
     .into_iter()
     .flatten()
     .collect();
     if kinds.len() != 1 {
         return Err(if kinds.is_empty() {
-            "no masker given: write one of fake, tokenize, value (or keep, null, default)".into()
+            "no masker given: write one of fake, tokenize, value, partial, shift, json, scrub (or keep, null, default)".into()
         } else {
             format!("one masker per column, found {}", kinds.join(" and "))
         });
@@ -453,21 +465,13 @@ fn mask_spec(
     let domain = cfg.domain.as_ref().map(|d| d.value.clone());
     if let Some(kind) = &cfg.fake {
         only(&["unique", "locale", "domain"])?;
-        let kind = match kind.value.as_str() {
-            "name" => FakeKind::Name,
-            "first_name" => FakeKind::FirstName,
-            "last_name" => FakeKind::LastName,
-            "email" => FakeKind::Email,
-            "phone" => FakeKind::Phone,
-            "company" => FakeKind::Company,
-            "street" => FakeKind::Street,
-            "city" => FakeKind::City,
-            other => {
-                return Err(format!(
-                    "unknown fake kind `{other}`: this version has name, first_name, last_name, email, phone, company, street, city"
-                ))
-            }
-        };
+        let kind = FakeKind::parse(&kind.value).ok_or_else(|| {
+            format!(
+                "unknown fake kind `{}`: this version has {}",
+                kind.value,
+                FakeKind::names().join(", ")
+            )
+        })?;
         let locale_name = cfg
             .locale
             .as_ref()
@@ -477,8 +481,10 @@ fn mask_spec(
             "en" => Locale::En,
             other => return Err(format!("unknown locale `{other}`: this version has en")),
         };
-        if cfg.unique.as_ref().is_some_and(|u| u.value) && kind != FakeKind::Email {
-            return Err("`unique: true` is guaranteed only for fake email in this version; use tokenize for unique columns".into());
+        if cfg.unique.as_ref().is_some_and(|u| u.value)
+            && !matches!(kind, FakeKind::Email | FakeKind::Uuid)
+        {
+            return Err("`unique: true` is guaranteed only for fake email and uuid in this version; use tokenize for unique columns".into());
         }
         return Ok(MaskSpec::Fake {
             kind,
@@ -493,9 +499,10 @@ fn mask_spec(
             "uuid" => TokenFormat::Uuid,
             "integer" => TokenFormat::Integer,
             "preserve" => TokenFormat::Preserve,
+            "digits" => TokenFormat::Digits,
             other => {
                 return Err(format!(
-                    "unknown token format `{other}`: this version has hex, uuid, integer, preserve"
+                    "unknown token format `{other}`: this version has hex, uuid, integer, preserve, digits"
                 ))
             }
         };
@@ -511,6 +518,73 @@ fn mask_spec(
         let s = Spanned::new(v.value.0.clone(), v.referenced, v.defined);
         let text = expand_env(path, &s, opts.env).map_err(|d| d.message)?;
         return Ok(MaskSpec::Value(text));
+    }
+    if let Some(p) = &cfg.partial {
+        only(&[])?;
+        let with = match p.value.with.as_deref() {
+            None => '*',
+            Some(w) => {
+                let mut chars = w.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => c,
+                    _ => return Err(format!("partial `with` must be one character, not {w:?}")),
+                }
+            }
+        };
+        return Ok(MaskSpec::Partial {
+            keep_start: p.value.keep_start,
+            keep_end: p.value.keep_end,
+            with,
+        });
+    }
+    if let Some(sh) = &cfg.shift {
+        only(&[])?;
+        let c = &sh.value;
+        return match (c.days, c.amount, c.percent) {
+            (Some(d), None, None) if d > 0 => Ok(MaskSpec::Shift(Shift::Days(d))),
+            (None, Some(a), None) if a > 0.0 => Ok(MaskSpec::Shift(Shift::Amount(a))),
+            (None, None, Some(p)) if p > 0.0 && p < 100.0 => Ok(MaskSpec::Shift(Shift::Percent(p))),
+            _ => Err("shift takes exactly one of days (> 0), amount (> 0) or percent (between 0 and 100)".into()),
+        };
+    }
+    if let Some(paths) = &cfg.json {
+        only(&[])?;
+        let mut out = Vec::new();
+        for (p, rule) in paths.iter() {
+            let inner = match rule {
+                ColumnRule::Keep => continue,
+                ColumnRule::Null => MaskSpec::Null,
+                ColumnRule::Mask(m) => mask_spec(path, m, opts, default_locale)
+                    .map_err(|e| format!("{}: {e}", p.value))?,
+                _ => {
+                    return Err(format!(
+                        "{}: inside json use null or a masker such as {{ fake: email }}",
+                        p.value
+                    ))
+                }
+            };
+            out.push((p.value.clone(), inner));
+        }
+        if out.is_empty() {
+            return Err("json names no path to mask".into());
+        }
+        return Ok(MaskSpec::Json(out));
+    }
+    if let Some(list) = &cfg.scrub {
+        only(&[])?;
+        let mut kinds = Vec::new();
+        for k in list {
+            kinds.push(ScrubKind::parse(&k.value).ok_or_else(|| {
+                format!(
+                    "unknown scrub kind `{}`: this version finds email, phone, card, ip",
+                    k.value
+                )
+            })?);
+        }
+        if kinds.is_empty() {
+            return Err("scrub needs at least one kind, e.g. [email, phone]".into());
+        }
+        return Ok(MaskSpec::Scrub(kinds));
     }
     Err("no masker given".into())
 }

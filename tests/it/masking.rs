@@ -255,3 +255,100 @@ async fn the_report_names_maskers_and_never_the_key() {
     );
     assert_eq!(v["totals"]["rows_written"], 2600);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn partial_shift_json_scrub_and_digits_through_the_pipeline() {
+    let src = TestDb::create("more_src").await;
+    src.exec(
+        r#"CREATE TABLE t (
+             id int PRIMARY KEY,
+             iban text, last4 char(4) CHECK (last4 ~ '^[0-9]{4}$'), born date, seen timestamptz,
+             price numeric(10,2), doc jsonb, note text, ip inet
+           );
+           INSERT INTO t SELECT g, 'GB29 NWBK 6016 1331 ' || lpad(g::text, 4, '0'), lpad((g * 37 % 10000)::text, 4, '0'),
+                  DATE '1980-01-01' + g, TIMESTAMPTZ '2024-03-01 12:34:56.789+00' + g * interval '1 hour', g * 10.5,
+                  jsonb_build_object('email', 'p' || g || '@corp.test', 'n', 12345678901234567890.5, 'tags', jsonb_build_array('a', 'b'),
+                                     'nested', jsonb_build_object('email', 'q' || g || '@corp.test', 'keep', 'k')),
+                  'Call +62 812-5550-' || lpad(g::text, 4, '0') || ' or mail r' || g || '@corp.test today.',
+                  ('192.0.2.' || g)::inet
+             FROM generate_series(1, 200) g;"#,
+    )
+    .await;
+    let rules = Rules::new(
+        r#"
+version: 1
+key: ${DOPPEL_KEY}
+tables:
+  public.t:
+    columns:
+      id: keep
+      iban: { partial: { keep_start: 4, with: "X" } }
+      last4: { tokenize: digits }
+      born: { shift: { days: 30 } }
+      seen: { shift: { days: 2 } }
+      price: { shift: { percent: 10 } }
+      doc:
+        json:
+          "$..email": { fake: email }
+          "$.tags[*]": { value: "t" }
+      note: { scrub: [email, phone] }
+      ip: { fake: ipv4 }
+"#,
+    );
+    let tgt = TestDb::create("more_tgt").await;
+    assert_ok(&run(&src, &tgt, &rules.path, &[], &[]));
+    let count = |sql: String| {
+        let tgt = &tgt;
+        async move { tgt.value(&sql).await }
+    };
+    assert_eq!(
+        count("SELECT count(*)::text FROM t WHERE iban !~ '^GB29X+$'".into())
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        count("SELECT count(*)::text FROM t WHERE last4 !~ '^[0-9]{4}$'".into())
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    // Dates moved by 1..30 days, never by zero; timestamps keep their time of day.
+    src.exec("CREATE TABLE orig AS SELECT id, born, seen, price, doc FROM t")
+        .await;
+    let moved = tgt
+        .column("SELECT born::text || '|' || seen::text || '|' || price::text FROM t ORDER BY id")
+        .await;
+    let orig = src
+        .column("SELECT born::text || '|' || seen::text || '|' || price::text FROM t ORDER BY id")
+        .await;
+    for (m, o) in moved.iter().zip(&orig) {
+        let (m, o) = (m.as_deref().unwrap(), o.as_deref().unwrap());
+        let (mp, op): (Vec<&str>, Vec<&str>) = (m.split('|').collect(), o.split('|').collect());
+        assert_ne!(mp[0], op[0], "date not shifted");
+        assert_eq!(&mp[1][10..], &op[1][10..], "time of day kept: {m} vs {o}");
+        let (mv, ov): (f64, f64) = (mp[2].parse().unwrap(), op[2].parse().unwrap());
+        assert!((mv - ov).abs() <= ov * 0.1 + 0.01, "{mv} vs {ov}");
+    }
+    // JSON: emails replaced at every depth, other members byte-exact.
+    assert_eq!(
+        count("SELECT count(*)::text FROM t WHERE doc::text ~ 'corp\\.test'".into())
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        count("SELECT count(*)::text FROM t WHERE doc->>'n' <> '12345678901234567890.5' OR doc#>>'{nested,keep}' <> 'k' OR doc->'tags' <> '[\"t\", \"t\"]'::jsonb".into())
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    // Free text: the phone keeps its country code, the email becomes a reserved-domain fake.
+    assert_eq!(count("SELECT count(*)::text FROM t WHERE note !~ '^Call \\+62 \\d{3}-\\d{4}-\\d{4} or mail [a-z0-9.]+@example\\.(com|net|org) today\\.$'".into()).await.as_deref(), Some("0"));
+    assert_eq!(
+        count("SELECT count(*)::text FROM t WHERE ip << '10.0.0.0/8'::inet".into())
+            .await
+            .as_deref(),
+        Some("200")
+    );
+}
