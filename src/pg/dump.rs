@@ -172,9 +172,79 @@ pub fn strip_meta_commands(sql: &str) -> String {
     out
 }
 
+/// One object of a pg_dump script: its TOC type (`INDEX`, `CONSTRAINT`,
+/// `FK CONSTRAINT`, `TRIGGER`, …) and its SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpEntry {
+    /// The `Type:` of the entry's header.
+    pub kind: String,
+    /// Its statements.
+    pub sql: String,
+}
+
+impl DumpEntry {
+    /// The relation the entry's statement works on (`ALTER TABLE [ONLY] x` or
+    /// `… ON [ONLY] x`), as written in the SQL.
+    pub fn relation(&self) -> Option<&str> {
+        let s = self.sql.as_str();
+        let after = if let Some(i) = s.find("ALTER TABLE ") {
+            &s[i + "ALTER TABLE ".len()..]
+        } else if let Some(i) = s.find(" ON ") {
+            &s[i + " ON ".len()..]
+        } else {
+            return None;
+        };
+        let after = after.strip_prefix("ONLY ").unwrap_or(after);
+        after.split_whitespace().next()
+    }
+}
+
+/// Split a plain pg_dump script into its preamble (the `SET` lines before
+/// the first object) and its objects, using the `-- Name: …; Type: …;`
+/// headers pg_dump writes before each one.
+pub fn split_entries(sql: &str) -> (String, Vec<DumpEntry>) {
+    let mut preamble = String::new();
+    let mut entries: Vec<DumpEntry> = Vec::new();
+    for line in sql.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("-- Name: ") {
+            let kind = rest
+                .split("; ")
+                .find_map(|p| p.strip_prefix("Type: "))
+                .unwrap_or("")
+                .to_string();
+            entries.push(DumpEntry {
+                kind,
+                sql: String::new(),
+            });
+            continue;
+        }
+        match entries.last_mut() {
+            Some(e) => e.sql.push_str(line),
+            None => preamble.push_str(line),
+        }
+    }
+    (preamble, entries)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn splits_entries() {
+        let sql = "SET a = 1;\n\n--\n-- Name: t t_pkey; Type: CONSTRAINT; Schema: public; Owner: -\n--\n\nALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n\n--\n-- Name: t_x_idx; Type: INDEX; Schema: public; Owner: -\n--\n\nCREATE INDEX t_x_idx ON public.t USING btree (x);\n";
+        let (pre, e) = split_entries(sql);
+        assert!(pre.starts_with("SET a = 1;"));
+        assert_eq!(e.len(), 2);
+        assert_eq!(
+            (e[0].kind.as_str(), e[0].relation()),
+            ("CONSTRAINT", Some("public.t"))
+        );
+        assert_eq!(
+            (e[1].kind.as_str(), e[1].relation()),
+            ("INDEX", Some("public.t"))
+        );
+    }
 
     #[test]
     fn versions_and_meta_commands() {

@@ -137,9 +137,7 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
     DatabaseSink::set_sequences(&tgt, &sequences)
         .await
         .map_err(Error::runtime)?;
-    DatabaseSink::apply_schema(&tgt, "post-data", &post)
-        .await
-        .map_err(Error::runtime)?;
+    sink.apply_post_data(&tgt, &post, req.options.jobs).await?;
     DatabaseSink::refresh_matviews(&tgt, &plan.matviews)
         .await
         .map_err(Error::runtime)?;

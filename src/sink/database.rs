@@ -93,6 +93,84 @@ impl DatabaseSink {
         })
     }
 
+    /// Load the post-data section: indexes and primary/unique/exclusion
+    /// constraints first, on up to `jobs` connections (one table's objects on
+    /// one connection, so they never wait on each other), then everything
+    /// else (foreign keys, triggers, index attachments, rules, policies) in
+    /// pg_dump's order on one connection.
+    pub async fn apply_post_data(
+        &self,
+        client: &Client,
+        sql: &str,
+        jobs: usize,
+    ) -> Result<(), crate::Error> {
+        use std::collections::BTreeMap;
+        use std::sync::{Arc, Mutex};
+
+        let (preamble, entries) = crate::pg::dump::split_entries(sql);
+        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut rest = String::new();
+        for e in entries {
+            match (e.kind.as_str(), e.relation()) {
+                ("INDEX" | "CONSTRAINT", Some(rel)) => {
+                    groups.entry(rel.to_string()).or_default().push(e.sql)
+                }
+                _ => rest.push_str(&e.sql),
+            }
+        }
+        let mut groups: Vec<(String, Vec<String>)> = groups.into_iter().collect();
+        // Tables with more objects first: they take longest.
+        groups.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
+        let queue = Arc::new(Mutex::new(groups));
+        let workers = jobs.max(1).min(queue.lock().map(|q| q.len()).unwrap_or(0));
+        let mut set = tokio::task::JoinSet::new();
+        for w in 0..workers {
+            let queue = Arc::clone(&queue);
+            let sink = self.clone();
+            let preamble = preamble.clone();
+            set.spawn(async move {
+                let c = sink.connect(&format!("post-data {w}")).await?;
+                c.batch_execute(&preamble).await.map_err(|e| {
+                    crate::Error::runtime(format!("target: post-data settings: {e}"))
+                })?;
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| {
+                        if q.is_empty() {
+                            None
+                        } else {
+                            Some(q.remove(0))
+                        }
+                    });
+                    let Some((rel, stmts)) = next else { break };
+                    c.batch_execute(&stmts.concat()).await.map_err(|e| {
+                        crate::Error::runtime(SinkError::new(format!(
+                            "building indexes and keys of {rel}"
+                        ))(e))
+                    })?;
+                }
+                Ok::<_, crate::Error>(())
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            match r {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    set.abort_all();
+                    return Err(e);
+                }
+                Err(e) => {
+                    set.abort_all();
+                    return Err(crate::Error::runtime(format!(
+                        "a post-data worker stopped: {e}"
+                    )));
+                }
+            }
+        }
+        DatabaseSink::apply_schema(client, "post-data", &format!("{preamble}{rest}"))
+            .await
+            .map_err(crate::Error::runtime)
+    }
+
     /// Set each sequence on the target to the source's value.
     pub async fn set_sequences(
         client: &Client,
