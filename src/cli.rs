@@ -35,6 +35,8 @@ pub enum Command {
     Run(RunArgs),
     /// Start a throwaway cluster, load the bundled demo database and show a masked copy.
     Demo(DemoArgs),
+    /// Print the JSON Schema of the rules file (for editors: `$schema=doppel.schema.json`).
+    Schema,
 }
 
 /// Options of `doppel run`.

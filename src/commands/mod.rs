@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod run;
+pub mod schema;
 
 use crate::cli::{Cli, Command, ProgressMode};
 use crate::report::ProgressStyle;
@@ -13,6 +14,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Run(args) => run::run(args).await,
         Command::Demo(args) => demo::demo(args).await,
+        Command::Schema => schema::schema(),
     }
 }
 

@@ -16,21 +16,25 @@ pub use ordered::OrderedMap;
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 /// The whole rules file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RulesFile {
     /// Format version; only 1 exists.
+    #[schemars(with = "u32")]
     pub version: Spanned<u32>,
     /// The masking key, usually `${DOPPEL_KEY}`.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub key: Option<Spanned<String>>,
     /// A file holding the masking key (e.g. a mounted secret).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub key_file: Option<Spanned<String>>,
     /// Defaults for what the rules do not mention.
     #[serde(default)]
@@ -50,7 +54,7 @@ pub struct RulesFile {
 }
 
 /// `defaults:` — what happens to what the rules do not mention.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     /// Tables not listed: `deny` (schema only, no rows) or `keep` (copied unchanged).
@@ -61,6 +65,7 @@ pub struct Defaults {
     pub columns: ColumnsDefault,
     /// Default locale of `fake` values.
     #[serde(default = "default_locale")]
+    #[schemars(with = "String")]
     pub locale: Spanned<String>,
 }
 
@@ -83,7 +88,7 @@ impl Default for Defaults {
 }
 
 /// What an unlisted table gets.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TablesDefault {
     /// Schema copied, no rows.
@@ -94,7 +99,7 @@ pub enum TablesDefault {
 }
 
 /// What an uncovered column of a listed table gets.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ColumnsDefault {
     /// `check` fails and `run` refuses, naming the column.
@@ -103,35 +108,42 @@ pub enum ColumnsDefault {
 }
 
 /// `tenant:` — the tenant column and the root table whose primary key is the tenant id.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantConfig {
     /// Tables with this column are tenant tables.
+    #[schemars(with = "String")]
     pub column: Spanned<String>,
     /// The root table, `schema.table`.
+    #[schemars(with = "String")]
     pub root: Spanned<String>,
 }
 
 /// One entry of `match:`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatchRule {
     /// Glob patterns on `schema.table.column` (`*` any characters, `?` one).
+    #[schemars(with = "Vec<String>")]
     pub columns: Vec<Spanned<String>>,
     /// The masker for every matching column.
+    #[schemars(with = "ColumnRule")]
     pub mask: Spanned<ColumnRule>,
 }
 
 /// One entry of `references:` (a foreign key the database does not declare).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceConfig {
     /// `schema.table(column, …)` holding the reference.
+    #[schemars(with = "String")]
     pub from: Spanned<String>,
     /// `schema.table(column, …)` referenced.
+    #[schemars(with = "String")]
     pub to: Spanned<String>,
     /// Optional SQL condition on the referencing row (polymorphic references).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub when: Option<Spanned<String>>,
 }
 
@@ -145,14 +157,16 @@ pub enum TableRule {
 }
 
 /// The mapping form of a table rule.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableRules {
     /// `none`: schema only; `all`: every row even in a tenant subset.
     #[serde(default)]
+    #[schemars(with = "Option<RowsOption>")]
     pub rows: Option<Spanned<RowsOption>>,
     /// SQL predicate evaluated on the source.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub filter: Option<Spanned<String>>,
     /// Rules per column; `"*"` covers the columns not named.
     #[serde(default)]
@@ -160,7 +174,7 @@ pub struct TableRules {
 }
 
 /// `rows:` of a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RowsOption {
     /// Schema only, never data.
@@ -210,60 +224,73 @@ pub enum ColumnRule {
 }
 
 /// One `- when: SQL / mask: M` entry (the last may omit `when`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WhenRule {
     /// SQL condition on the row, evaluated by the source.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub when: Option<Spanned<String>>,
     /// The rule applied when the condition holds.
+    #[schemars(with = "ColumnRule")]
     pub mask: Spanned<ColumnRule>,
 }
 
 /// The mapping form of a masker: exactly one masker key plus its options.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MaskerConfig {
     /// `fake: KIND` — a realistic fake value.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub fake: Option<Spanned<String>>,
     /// `tokenize: FORMAT` — a keyed one-way token.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub tokenize: Option<Spanned<String>>,
     /// `value: X` — a constant.
     #[serde(default)]
+    #[schemars(with = "Option<Scalar>")]
     pub value: Option<Spanned<Scalar>>,
     /// Never produce duplicates for distinct inputs.
     #[serde(default)]
+    #[schemars(with = "Option<bool>")]
     pub unique: Option<Spanned<bool>>,
     /// Locale of fake values.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub locale: Option<Spanned<String>>,
     /// Token length.
     #[serde(default)]
+    #[schemars(with = "Option<usize>")]
     pub length: Option<Spanned<usize>>,
     /// Token prefix.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub prefix: Option<Spanned<String>>,
     /// Determinism domain: same domain, same output for the same input.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub domain: Option<Spanned<String>>,
     /// `partial: {keep_start, keep_end, with}` — keep the ends, mask the middle.
     #[serde(default)]
+    #[schemars(with = "Option<PartialConfig>")]
     pub partial: Option<Spanned<PartialConfig>>,
     /// `shift: {days | amount | percent}` — deterministic noise.
     #[serde(default)]
+    #[schemars(with = "Option<ShiftConfig>")]
     pub shift: Option<Spanned<ShiftConfig>>,
     /// `json: {PATH: masker}` — mask inside jsonb documents.
     #[serde(default)]
     pub json: Option<OrderedMap<ColumnRule>>,
     /// `scrub: [email, phone, card, ip]` — redact personal data inside free text.
     #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
     pub scrub: Option<Vec<Spanned<String>>>,
 }
 
 /// Options of `partial`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartialConfig {
     /// Characters kept at the start.
@@ -278,7 +305,7 @@ pub struct PartialConfig {
 }
 
 /// Options of `shift` (exactly one).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShiftConfig {
     /// Dates and timestamps: up to this many days either way.
@@ -363,5 +390,112 @@ impl<'de> Deserialize<'de> for ColumnRule {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// The JSON Schema of the rules file, for editors (`doppel schema`).
+pub fn rules_json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(RulesFile);
+    schema.insert("title".into(), "doppel rules".into());
+    schema.to_value()
+}
+
+impl JsonSchema for TableRule {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TableRule".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let rules = generator.subschema_for::<TableRules>();
+        schemars::json_schema!({
+            "description": "`keep` copies the table unchanged; a mapping gives rows, filter and per-column rules.",
+            "oneOf": [ { "const": "keep" }, rules ]
+        })
+    }
+}
+
+impl JsonSchema for ColumnRule {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ColumnRule".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let masker = generator.subschema_for::<MaskerConfig>();
+        let when = generator.subschema_for::<Vec<WhenRule>>();
+        schemars::json_schema!({
+            "description": "keep (unchanged), null (SQL NULL), default (the target's DEFAULT), a masker mapping, or a list of { when, mask }.",
+            "anyOf": [
+                { "enum": ["keep", "null", "default"] },
+                { "type": "null" },
+                masker,
+                when
+            ]
+        })
+    }
+}
+
+impl JsonSchema for Scalar {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scalar".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": ["string", "number", "boolean"] })
+    }
+}
+
+impl<V: JsonSchema> JsonSchema for OrderedMap<V> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Map_of_{}", V::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let v = generator.subschema_for::<V>();
+        schemars::json_schema!({ "type": "object", "additionalProperties": v })
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+
+    /// The committed schema is what the rule types generate; regenerate with
+    /// `cargo run -- schema > doppel.schema.json`.
+    #[test]
+    fn committed_schema_matches_the_rule_types() {
+        let committed: serde_json::Value =
+            serde_json::from_str(include_str!("../../doppel.schema.json"))
+                .expect("doppel.schema.json is JSON");
+        assert_eq!(
+            committed,
+            rules_json_schema(),
+            "doppel.schema.json is stale: run `cargo run -- schema > doppel.schema.json`"
+        );
+    }
+
+    /// Every masker the schema accepts, and every fake kind and scrub kind,
+    /// is documented in README's rules reference.
+    #[test]
+    fn readme_documents_every_masker() {
+        let readme = include_str!("../../README.md");
+        let schema = rules_json_schema();
+        let props = schema["$defs"]["MaskerConfig"]["properties"]
+            .as_object()
+            .expect("MaskerConfig properties");
+        for name in props.keys() {
+            assert!(
+                readme.contains(&format!("`{name}")),
+                "README does not document `{name}`"
+            );
+        }
+        for kind in crate::mask::FakeKind::names() {
+            assert!(
+                readme.contains(&format!("`{kind}`")),
+                "README does not document fake `{kind}`"
+            );
+        }
+        for kind in ["email", "phone", "card", "ip"] {
+            assert!(readme.contains(kind));
+        }
     }
 }
