@@ -622,6 +622,26 @@ impl Masker {
         self.0.describe.clone()
     }
 
+    /// Whether distinct inputs always give distinct outputs (so a unique
+    /// column stays unique): keyed bijections (integer, preserve, digits),
+    /// tokens and fakes with at least 64 keyed bits (hex of 16+ digits, uuid,
+    /// email), and NULL (a unique index admits many NULLs).
+    pub fn is_injective(&self) -> bool {
+        match &self.0.op {
+            Op::Null | Op::Uuid | Op::Integer(_) | Op::Preserve { .. } => true,
+            Op::Hex { len, .. } => *len >= 16,
+            Op::Fake { kind, max_chars } => match kind {
+                FakeKind::Uuid => true,
+                // Too short a column drops the name but keeps the keyed suffix.
+                FakeKind::Email => {
+                    max_chars.is_none_or(|n| n >= fake_values::min_chars(FakeKind::Email))
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     /// Whether the output depends on the key.
     pub fn is_keyed(&self) -> bool {
         self.0.key.is_some()

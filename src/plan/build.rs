@@ -417,6 +417,29 @@ fn compile_column(
             };
             let masker = Masker::new(&spec, key, &shape)
                 .map_err(|e| at(format!("{e} (column type {})", col.type_name)))?;
+            if !masker.is_injective() {
+                if let Some(k) = table
+                    .unique_keys
+                    .iter()
+                    .find(|k| k.columns.iter().any(|c| c == &col.name))
+                {
+                    return Err(at(format!(
+                        "{} can give two rows the same value, but the column is in {} {} ({}): use a unique-safe masker (tokenize hex/uuid/integer/preserve/digits, fake email or uuid) or keep",
+                        masker.describe(),
+                        if k.primary { "primary key" } else { "unique index" },
+                        k.name,
+                        k.columns.join(", ")
+                    )));
+                }
+                if let ColumnRule::Mask(cfg) = rule {
+                    if cfg.unique.as_ref().is_some_and(|u| u.value) {
+                        return Err(at(format!(
+                            "`unique: true`, but {} can give two rows the same value: use a unique-safe masker",
+                            masker.describe()
+                        )));
+                    }
+                }
+            }
             Ok(ColumnAction::Mask(masker))
         }
     }

@@ -182,3 +182,43 @@ async fn unreachable_source_and_target_equal_to_source_are_refused() {
         Some("3")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn maskers_that_could_break_a_unique_index_are_refused() {
+    let src = TestDb::create("uniq_src").await;
+    src.exec(
+        "CREATE TABLE u (id int PRIMARY KEY, email text UNIQUE, name text, org int, code text, UNIQUE (org, code));
+         INSERT INTO u VALUES (1, 'a@x.test', 'A', 1, 'c1'), (2, 'b@x.test', 'B', 1, 'c2');",
+    )
+    .await;
+    let tgt = TestDb::create("uniq_tgt").await;
+    let rules = Rules::new(
+        "version: 1\nkey: ${DOPPEL_KEY}\ntables:\n  public.u:\n    columns:\n      id: keep\n      email: { fake: name }\n      name: { fake: name, unique: true }\n      org: keep\n      code: { value: x }\n",
+    );
+    let err = assert_fails(&run(&src, &tgt, &rules.path, &[], &[]), 2);
+    assert!(
+        err.contains("public.u.email") && err.contains("unique index u_email_key"),
+        "{err}"
+    );
+    assert!(
+        err.contains("public.u.code") && err.contains("u_org_code_key (org, code)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("public.u.name") && err.contains("`unique: true`"),
+        "{err}"
+    );
+    assert_eq!(tgt.user_tables().await, 0);
+
+    // Unique-safe maskers pass, and the copy's unique indexes hold.
+    let rules = Rules::new(
+        "version: 1\nkey: ${DOPPEL_KEY}\ntables:\n  public.u:\n    columns:\n      id: { tokenize: integer }\n      email: { fake: email }\n      name: { fake: name }\n      org: keep\n      code: { tokenize: preserve }\n",
+    );
+    assert_ok(&run(&src, &tgt, &rules.path, &[], &[]));
+    assert_eq!(
+        tgt.value("SELECT count(DISTINCT code)::text FROM u")
+            .await
+            .as_deref(),
+        Some("2")
+    );
+}
