@@ -287,6 +287,10 @@ pub struct MaskerConfig {
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub scrub: Option<Vec<Spanned<String>>>,
+    /// `sql: EXPR` — a SQL expression the source computes in the snapshot (escape hatch).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub sql: Option<Spanned<String>>,
 }
 
 /// Options of `partial`.

@@ -5,6 +5,34 @@
 use bytes::BytesMut;
 
 use super::text;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_and_choose_use_fields_the_source_computed() {
+        let ops = vec![
+            FieldOp::Keep,
+            FieldOp::Take(3),
+            FieldOp::Choose {
+                flags: vec![4],
+                ops: vec![FieldOp::Keep],
+                otherwise: Box::new(FieldOp::Null),
+            },
+        ];
+        let names = vec!["a".into(), "b".into(), "c".into()];
+        let mut t = RowTransform::with_source_fields(names, ops, 5);
+        let mut out = BytesMut::new();
+        t.push(
+            b"1\tx\tkeep me\tcomputed\tt\n2\ty\tdrop me\tc2\tf\n3\tz\tw\tc3\t\\N\n",
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(&out[..], b"1\tcomputed\tkeep me\n2\tc2\t\\N\n3\tc3\t\\N\n");
+        assert!(t.push(b"1\t2\n", &mut out).is_err());
+    }
+}
 use crate::mask::Masker;
 
 /// What happens to one field.
@@ -16,6 +44,18 @@ pub enum FieldOp {
     Null,
     /// Decoded, masked, encoded; NULL stays NULL.
     Mask(Masker),
+    /// The bytes of another field of the source row (a value the source computed).
+    Take(usize),
+    /// The first op whose flag field (a boolean the source computed) is true;
+    /// `otherwise` when none is.
+    Choose {
+        /// Source fields holding the conditions, in order.
+        flags: Vec<usize>,
+        /// The op for each condition.
+        ops: Vec<FieldOp>,
+        /// The op when no condition holds.
+        otherwise: Box<FieldOp>,
+    },
 }
 
 /// A row that could not be transformed. Never carries the row's values.
@@ -58,6 +98,8 @@ pub enum TransformError {
 pub struct RowTransform {
     ops: Vec<FieldOp>,
     names: Vec<String>,
+    source_fields: usize,
+    spans: Vec<(usize, usize)>,
     passthrough: bool,
     carry: Vec<u8>,
     rows: u64,
@@ -66,12 +108,28 @@ pub struct RowTransform {
 }
 
 impl RowTransform {
-    /// A transform for rows whose fields are, in order, `names` with `ops`.
+    /// A transform for rows whose fields are, in order, `names` with `ops`
+    /// (the source row has exactly these fields).
     pub fn new(names: Vec<String>, ops: Vec<FieldOp>) -> RowTransform {
-        let passthrough = ops.iter().all(|o| matches!(o, FieldOp::Keep));
+        let n = ops.len();
+        RowTransform::with_source_fields(names, ops, n)
+    }
+
+    /// A transform whose source rows have `source_fields` fields: the first
+    /// ones are the output columns, the rest values and conditions the
+    /// source computed for [`FieldOp::Take`] and [`FieldOp::Choose`].
+    pub fn with_source_fields(
+        names: Vec<String>,
+        ops: Vec<FieldOp>,
+        source_fields: usize,
+    ) -> RowTransform {
+        let passthrough =
+            source_fields == ops.len() && ops.iter().all(|o| matches!(o, FieldOp::Keep));
         RowTransform {
             ops,
             names,
+            source_fields,
+            spans: Vec::new(),
             passthrough,
             carry: Vec::new(),
             rows: 0,
@@ -136,15 +194,48 @@ impl RowTransform {
             out.extend_from_slice(b"\n");
             return Ok(());
         }
-        let mut n = 0;
-        for (i, field) in text::fields(row).enumerate() {
-            n = i + 1;
-            let Some(op) = self.ops.get(i) else { continue };
+        self.spans.clear();
+        let mut start = 0;
+        for i in memchr::memchr_iter(b'\t', row) {
+            self.spans.push((start, i));
+            start = i + 1;
+        }
+        self.spans.push((start, row.len()));
+        if self.spans.len() != self.source_fields {
+            return Err(TransformError::FieldCount {
+                row: self.rows,
+                expected: self.source_fields,
+                found: self.spans.len(),
+            });
+        }
+        for i in 0..self.ops.len() {
             if i > 0 {
                 out.extend_from_slice(b"\t");
             }
+            // Resolve Choose to the op that applies to this row.
+            let mut op = &self.ops[i];
+            while let FieldOp::Choose {
+                flags,
+                ops,
+                otherwise,
+            } = op
+            {
+                let hit = flags.iter().position(|&f| {
+                    let (a, b) = self.spans[f];
+                    &row[a..b] == b"t"
+                });
+                op = match hit {
+                    Some(k) => &ops[k],
+                    None => otherwise,
+                };
+            }
+            let (a, b) = match op {
+                FieldOp::Take(src) => self.spans[*src],
+                _ => self.spans[i],
+            };
+            let field = &row[a..b];
             match op {
-                FieldOp::Keep => out.extend_from_slice(field),
+                FieldOp::Keep | FieldOp::Take(_) => out.extend_from_slice(field),
                 FieldOp::Null => out.extend_from_slice(text::NULL),
                 FieldOp::Mask(_) if field == text::NULL => out.extend_from_slice(text::NULL),
                 FieldOp::Mask(m) => {
@@ -177,14 +268,8 @@ impl RowTransform {
                         }
                     }
                 }
+                FieldOp::Choose { .. } => unreachable!("resolved above"),
             }
-        }
-        if n != self.ops.len() {
-            return Err(TransformError::FieldCount {
-                row: self.rows,
-                expected: self.ops.len(),
-                found: n,
-            });
         }
         out.extend_from_slice(b"\n");
         Ok(())

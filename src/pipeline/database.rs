@@ -194,27 +194,38 @@ async fn guard_empty_target(tgt: &Client, conn: &ConnInfo) -> Result<(), Error> 
     )))
 }
 
-/// Run every filter through EXPLAIN inside the snapshot, so that a bad
-/// filter is reported before anything is written.
+/// Run every filter, `sql:` expression and `when` condition through EXPLAIN
+/// inside the snapshot (one leaf per table), so that a bad expression is
+/// reported, with its table, before anything is written.
 async fn check_filters(src: &Client, plan: &Plan) -> Result<(), Error> {
     let mut problems = Vec::new();
     for t in plan.tables.iter().filter(|t| t.decision == Decision::Copy) {
-        let Some(filter) = &t.filter else { continue };
-        let sql = format!("EXPLAIN SELECT 1 FROM {} WHERE ({filter})", t.name.quoted());
-        src.batch_execute("SAVEPOINT doppel_filter")
+        let Some(job) = t.leaves.first() else {
+            continue;
+        };
+        if !job.needs_select() {
+            continue;
+        }
+        let sql = format!("EXPLAIN {}", super::source_select_sql(job));
+        src.batch_execute("SAVEPOINT doppel_check")
             .await
             .map_err(|e| Error::runtime(format!("source: {e}")))?;
-        match src.batch_execute(&sql).await {
-            Ok(()) => {}
-            Err(e) => {
-                let msg = e
-                    .as_db_error()
-                    .map(|d| d.message().to_string())
-                    .unwrap_or_else(|| e.to_string());
-                problems.push(format!("  tables.{}.filter: {msg}", t.name));
-            }
+        if let Err(e) = src.batch_execute(&sql).await {
+            let msg = e
+                .as_db_error()
+                .map(|d| d.message().to_string())
+                .unwrap_or_else(|| e.to_string());
+            let what = if t.filter.is_some() {
+                "filter or expressions"
+            } else {
+                "expressions"
+            };
+            problems.push(format!(
+                "  tables.{}: {what} cannot run on the source: {msg}",
+                t.name
+            ));
         }
-        src.batch_execute("ROLLBACK TO SAVEPOINT doppel_filter")
+        src.batch_execute("ROLLBACK TO SAVEPOINT doppel_check")
             .await
             .map_err(|e| Error::runtime(format!("source: {e}")))?;
     }
@@ -222,7 +233,7 @@ async fn check_filters(src: &Client, plan: &Plan) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::usage(format!(
-            "{} filter{} cannot run on the source:\n{}",
+            "{} table{} with SQL that does not run:\n{}",
             problems.len(),
             if problems.len() == 1 { "" } else { "s" },
             problems.join("\n")

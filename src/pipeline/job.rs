@@ -77,20 +77,29 @@ pub enum JobError {
 /// The source query of a job: `COPY table (cols) TO STDOUT`, or a SELECT
 /// with `FROM ONLY` when a filter applies.
 pub fn source_copy_sql(job: &LeafJob, options: &PipelineOptions) -> String {
-    let cols: Vec<String> = job.columns.iter().map(|c| quote_ident(c)).collect();
     let fmt = options.format.copy_options();
-    match &job.filter {
-        None => format!(
+    if !job.needs_select() {
+        let cols: Vec<String> = job.columns.iter().map(|c| quote_ident(c)).collect();
+        return format!(
             "COPY {} ({}) TO STDOUT WITH ({fmt})",
             job.table.quoted(),
             cols.join(", ")
-        ),
-        Some(f) => format!(
-            "COPY (SELECT {} FROM ONLY {} WHERE ({f})) TO STDOUT WITH ({fmt})",
-            cols.join(", "),
-            job.table.quoted()
-        ),
+        );
     }
+    format!("COPY ({}) TO STDOUT WITH ({fmt})", source_select_sql(job))
+}
+
+/// The SELECT a job reads when the source computes values or filters rows.
+pub fn source_select_sql(job: &LeafJob) -> String {
+    let mut sql = format!(
+        "SELECT {} FROM ONLY {}",
+        job.select.join(", "),
+        job.table.quoted()
+    );
+    if let Some(f) = &job.filter {
+        sql.push_str(&format!(" WHERE ({f})"));
+    }
+    sql
 }
 
 /// Copy one table. The target side runs in its own transaction, committed
@@ -127,7 +136,11 @@ pub async fn copy_table(
     };
 
     let read = async {
-        let mut transform = RowTransform::new(job.columns.clone(), job.fields.clone());
+        let mut transform = RowTransform::with_source_fields(
+            job.columns.clone(),
+            job.fields.clone(),
+            job.select.len(),
+        );
         let mut out = BytesMut::with_capacity(options.batch_bytes * 2);
         let mut bytes_read = 0u64;
         let mut stream = std::pin::pin!(stream);

@@ -23,7 +23,7 @@ use crate::report::Progress;
 use crate::sink::DatabaseSink;
 
 pub use database::{copy_database, CopyRecord, CopyRequest};
-pub use job::{JobError, JobStats};
+pub use job::{source_select_sql, JobError, JobStats};
 
 /// How the data pass runs.
 #[derive(Debug, Clone)]

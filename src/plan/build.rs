@@ -202,8 +202,7 @@ pub fn build(
                                     &file.defaults.locale.value,
                                 ) {
                                     Ok(action) => {
-                                        if matches!(action, ColumnAction::Mask(ref m) if m.is_keyed())
-                                        {
+                                        if uses_key(&action) {
                                             needs_key.push(format!("{}.{}", table.name, col.name));
                                         }
                                         Some(ColumnPlan {
@@ -296,6 +295,15 @@ pub fn build(
         matviews: catalog.matviews.clone(),
         key_fingerprint: opts.key.map(|k| k.fingerprint()),
     })
+}
+
+/// Whether an action uses the key (a keyed masker, also inside conditions).
+fn uses_key(action: &ColumnAction) -> bool {
+    match action {
+        ColumnAction::Mask(m) => m.is_keyed(),
+        ColumnAction::When(b) => b.iter().any(|(_, a)| uses_key(a)),
+        _ => false,
+    }
 }
 
 fn plan_all(
@@ -399,9 +407,35 @@ fn compile_column(
                 Err(at("`default` on a NOT NULL column without a DEFAULT: the target would reject every row; use keep or a masker".into()))
             }
         }
-        ColumnRule::When(_) => Err(at(
-            "conditional rules (`- when:`) are not available in this version of doppel; use one masker for the column".into(),
-        )),
+        ColumnRule::When(list) => {
+            let mut branches = Vec::new();
+            for (i, w) in list.iter().enumerate() {
+                let last = i + 1 == list.len();
+                let cond = match &w.when {
+                    Some(c) => Some(expand_env(path, c, opts.env).map_err(|d| at(d.message))?),
+                    None if last => None,
+                    None => return Err(at("only the last entry of a condition list may omit `when`".into())),
+                };
+                if matches!(w.mask.value, ColumnRule::When(_) | ColumnRule::Default) {
+                    return Err(at("inside a condition list use keep, null or a masker (not default or another list)".into()));
+                }
+                let inner = compile_column(path, table, col, &w.mask.value, loc.clone(), opts, default_locale)?;
+                branches.push((cond, inner));
+            }
+            if branches.last().is_none_or(|(c, _)| c.is_some()) {
+                return Err(at("a condition list must end with an entry without `when` (what applies otherwise), e.g. `- mask: null`".into()));
+            }
+            Ok(ColumnAction::When(branches))
+        }
+        ColumnRule::Mask(cfg) if cfg.sql.is_some() => {
+            let e = cfg.sql.as_ref().map(|e| expand_env(path, e, opts.env)).transpose().map_err(|d| at(d.message))?;
+            let others = cfg.fake.is_some() || cfg.tokenize.is_some() || cfg.value.is_some() || cfg.partial.is_some()
+                || cfg.shift.is_some() || cfg.json.is_some() || cfg.scrub.is_some();
+            match e {
+                Some(e) if !others && !e.trim().is_empty() => Ok(ColumnAction::Sql(e)),
+                _ => Err(at("`sql:` takes a non-empty SQL expression and no other masker".into())),
+            }
+        }
         ColumnRule::Mask(cfg) => {
             let spec = mask_spec(path, cfg, opts, default_locale).map_err(&at)?;
             let shape = shape_of(col);
@@ -642,27 +676,75 @@ fn leaf_job(
     filter: Option<String>,
 ) -> LeafJob {
     let mut names = Vec::new();
-    let mut fields = Vec::new();
+    let mut select = Vec::new();
+    let mut actions = Vec::new();
     for c in columns {
-        let field = match &c.action {
-            ColumnAction::Keep => FieldAction::Keep,
-            ColumnAction::Null => FieldAction::Null,
-            ColumnAction::Mask(m) => FieldAction::Mask(m.clone()),
-            ColumnAction::Omit(_) => continue,
-        };
-        // Partitions may order their columns differently; they are selected by name.
-        if leaf.column(&c.name).is_some() {
-            names.push(c.name.clone());
-            fields.push(field);
+        if matches!(c.action, ColumnAction::Omit(_)) {
+            continue;
         }
+        // Partitions may order their columns differently; they are selected by name.
+        if leaf.column(&c.name).is_none() {
+            continue;
+        }
+        names.push(c.name.clone());
+        select.push(match &c.action {
+            ColumnAction::Sql(e) => format!("({e})"),
+            _ => crate::pg::quote_ident(&c.name),
+        });
+        actions.push(c.action.clone());
     }
+    let base = select.len();
+    let mut extra: Vec<String> = Vec::new();
+    let fields: Vec<FieldAction> = actions
+        .iter()
+        .map(|a| field_op(a, base, &mut extra))
+        .collect();
+    select.extend(extra);
     LeafJob {
         table: leaf.name.clone(),
         rule_table: rule_table.name.clone(),
         columns: names,
+        select,
         fields,
         filter,
         estimate_rows: leaf.estimate_rows.max(0.0) as u64,
         bytes: leaf.bytes.max(0) as u64,
+    }
+}
+
+/// The row operation for a column; conditions and values computed by the
+/// source are appended to `extra` (their field index is `base + position`).
+fn field_op(action: &ColumnAction, base: usize, extra: &mut Vec<String>) -> FieldAction {
+    match action {
+        ColumnAction::Keep | ColumnAction::Sql(_) | ColumnAction::Omit(_) => FieldAction::Keep,
+        ColumnAction::Null => FieldAction::Null,
+        ColumnAction::Mask(m) => FieldAction::Mask(m.clone()),
+        ColumnAction::When(branches) => {
+            let mut flags = Vec::new();
+            let mut ops = Vec::new();
+            let mut otherwise = FieldAction::Null;
+            for (cond, inner) in branches {
+                let op = match inner {
+                    ColumnAction::Sql(e) => {
+                        extra.push(format!("({e})"));
+                        FieldAction::Take(base + extra.len() - 1)
+                    }
+                    other => field_op(other, base, extra),
+                };
+                match cond {
+                    Some(c) => {
+                        extra.push(format!("({c})"));
+                        flags.push(base + extra.len() - 1);
+                        ops.push(op);
+                    }
+                    None => otherwise = op,
+                }
+            }
+            FieldAction::Choose {
+                flags,
+                ops,
+                otherwise: Box::new(otherwise),
+            }
+        }
     }
 }

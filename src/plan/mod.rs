@@ -73,6 +73,11 @@ pub enum ColumnAction {
     Omit(OmitReason),
     /// Masked.
     Mask(Masker),
+    /// The value of a SQL expression the source computes (`sql:`).
+    Sql(String),
+    /// Conditions the source evaluates; the first that holds picks the action,
+    /// the last entry (without a condition) applies otherwise.
+    When(Vec<(Option<String>, ColumnAction)>),
 }
 
 /// Why a column is left out of the COPY.
@@ -95,6 +100,17 @@ impl ColumnAction {
             }
             ColumnAction::Omit(OmitReason::Default) => "default (target's DEFAULT)".into(),
             ColumnAction::Mask(m) => m.describe(),
+            ColumnAction::Sql(e) => format!("sql({e})"),
+            ColumnAction::When(branches) => {
+                let parts: Vec<String> = branches
+                    .iter()
+                    .map(|(c, a)| match c {
+                        Some(c) => format!("when {c}: {}", a.describe()),
+                        None => format!("otherwise: {}", a.describe()),
+                    })
+                    .collect();
+                parts.join("; ")
+            }
         }
     }
 }
@@ -106,8 +122,12 @@ pub struct LeafJob {
     pub table: QualifiedName,
     /// The rules-level table it belongs to.
     pub rule_table: QualifiedName,
-    /// Columns selected and loaded, in order.
+    /// Columns loaded into the target, in order.
     pub columns: Vec<String>,
+    /// The source's SELECT list: one expression per loaded column (the
+    /// quoted column, or a `sql:` expression), then the values and
+    /// conditions that `when` rules need.
+    pub select: Vec<String>,
     /// What to do with each selected column's field, same order.
     pub fields: Vec<FieldAction>,
     /// SQL predicate on the source.
@@ -121,7 +141,16 @@ pub struct LeafJob {
 impl LeafJob {
     /// True when every field passes through unchanged, so rows need not be parsed.
     pub fn is_passthrough(&self) -> bool {
-        self.fields.iter().all(|f| matches!(f, FieldAction::Keep))
+        self.select.len() == self.fields.len()
+            && self.fields.iter().all(|f| matches!(f, FieldAction::Keep))
+    }
+
+    /// Whether the source must run a SELECT (a filter, or values it computes)
+    /// rather than copy the table's columns as they are.
+    pub fn needs_select(&self) -> bool {
+        self.filter.is_some()
+            || self.select.len() != self.columns.len()
+            || self.select.iter().any(|s| s.starts_with('('))
     }
 }
 

@@ -352,3 +352,87 @@ tables:
         Some("200")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sql_expressions_and_conditions_are_evaluated_by_the_source() {
+    let src = TestDb::create("when_src").await;
+    src.exec(
+        "CREATE TABLE m (id int PRIMARY KEY, role text NOT NULL, email text, postcode text);
+         INSERT INTO m SELECT g, CASE WHEN g % 10 = 0 THEN 'admin' ELSE 'member' END,
+                              'u' || g || '@corp.test', 'SW1A ' || g FROM generate_series(1, 100) g;",
+    )
+    .await;
+    let rules = Rules::new(
+        r#"
+version: 1
+key: ${DOPPEL_KEY}
+tables:
+  public.m:
+    columns:
+      id: keep
+      role:
+        - when: "role = 'admin'"
+          mask: keep
+        - mask: { value: member }
+      email:
+        - when: "id <= 10"
+          mask: { sql: "'staff' || id || '@example.com'" }
+        - when: "role = 'admin'"
+          mask: keep
+        - mask: { fake: email }
+      postcode: { sql: "left(postcode, 4)" }
+"#,
+    );
+    let tgt = TestDb::create("when_tgt").await;
+    assert_ok(&run(&src, &tgt, &rules.path, &[], &[]));
+    assert_eq!(
+        tgt.value("SELECT count(*)::text FROM m WHERE role = 'admin'")
+            .await
+            .as_deref(),
+        Some("10")
+    );
+    assert_eq!(
+        tgt.value("SELECT email FROM m WHERE id = 3")
+            .await
+            .as_deref(),
+        Some("staff3@example.com")
+    );
+    // id 20 is an admin past the first condition: kept.
+    assert_eq!(
+        tgt.value("SELECT email FROM m WHERE id = 20")
+            .await
+            .as_deref(),
+        Some("u20@corp.test")
+    );
+    assert_eq!(
+        tgt.value("SELECT count(*)::text FROM m WHERE id > 10 AND role <> 'admin' AND email LIKE '%@corp.test'").await.as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        tgt.value("SELECT count(*)::text FROM m WHERE postcode <> 'SW1A'")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+
+    // A condition that does not run is refused before anything is written.
+    let bad = Rules::new(
+        "version: 1\ntables:\n  public.m:\n    columns:\n      \"*\": keep\n      role:\n        - when: \"no_such_col = 1\"\n          mask: keep\n        - mask: { value: x }\n",
+    );
+    let tgt2 = TestDb::create("when_tgt2").await;
+    let err = assert_fails(&run(&src, &tgt2, &bad.path, &[], &[]), 2);
+    assert!(
+        err.contains("tables.public.m") && err.contains("no_such_col"),
+        "{err}"
+    );
+    assert_eq!(tgt2.user_tables().await, 0);
+    // A list without a final catch-all is refused.
+    let open_ended = Rules::new(
+        "version: 1\ntables:\n  public.m:\n    columns:\n      \"*\": keep\n      role:\n        - when: \"true\"\n          mask: keep\n",
+    );
+    let err = assert_fails(&run(&src, &tgt2, &open_ended.path, &[], &[]), 2);
+    assert!(
+        err.contains("must end with an entry without `when`"),
+        "{err}"
+    );
+}
