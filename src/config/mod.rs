@@ -287,6 +287,9 @@ pub struct MaskerConfig {
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub scrub: Option<Vec<Spanned<String>>>,
+    /// `each: masker` — the masker applied to every element of an array.
+    #[serde(default)]
+    pub each: Option<Box<ColumnRule>>,
     /// `sql: EXPR` — a SQL expression the source computes in the snapshot (escape hatch).
     #[serde(default)]
     #[schemars(with = "Option<String>")]

@@ -13,6 +13,7 @@
 //! - Inputs and outputs are PostgreSQL text representations of non-NULL
 //!   values; NULL never reaches a masker (it stays NULL).
 
+mod array;
 mod fake_values;
 mod json;
 mod key;
@@ -205,6 +206,8 @@ pub enum ValueShape {
     Json,
     /// inet or cidr.
     Inet,
+    /// An array of elements of this shape.
+    Array(Box<ValueShape>),
     /// Anything else, by its type name.
     Other(String),
 }
@@ -224,6 +227,7 @@ impl fmt::Display for ValueShape {
             ValueShape::Jsonb => f.write_str("jsonb"),
             ValueShape::Json => f.write_str("json"),
             ValueShape::Inet => f.write_str("inet"),
+            ValueShape::Array(e) => write!(f, "array of {e}"),
             ValueShape::Other(t) => f.write_str(t),
         }
     }
@@ -271,6 +275,8 @@ pub enum MaskSpec {
     Json(Vec<(String, MaskSpec)>),
     /// Find and replace personal data inside free text.
     Scrub(Vec<ScrubKind>),
+    /// The masker applied to every element of an array.
+    Each(Box<MaskSpec>),
 }
 
 /// Why a masker cannot be built for a column.
@@ -309,6 +315,7 @@ enum Op {
     ShiftNumber(Shift),
     Json(Vec<(Vec<json::Step>, Masker)>),
     Scrub(Vec<ScrubKind>),
+    Each(Masker),
 }
 
 /// A compiled masker: cheap to clone (shared), `Send + Sync`.
@@ -545,6 +552,17 @@ impl Masker {
                     true,
                 )
             }
+            MaskSpec::Each(inner) => {
+                let ValueShape::Array(elem) = shape else {
+                    return err(format!(
+                        "each masks the elements of an array; the column is {shape}"
+                    ));
+                };
+                let m = Masker::new(inner, key, elem)?;
+                let d = format!("each({})", m.describe());
+                let keyed = m.is_keyed();
+                (Op::Each(m), String::new(), d, keyed)
+            }
             MaskSpec::Scrub(kinds) => {
                 if !text_like {
                     return err(format!("scrub works on text; the column is {shape}"));
@@ -607,6 +625,18 @@ impl Masker {
                 scrub::scrub(k, kinds, input, out);
             }
             (Op::Json(paths), _) => json_apply(paths, input, out)?,
+            (Op::Each(m), _) => {
+                let mut buf = String::new();
+                array::map_elements(input, out, &mut |v| {
+                    buf.clear();
+                    match m.apply(v, &mut buf) {
+                        Ok(true) => Ok(Some(buf.clone())),
+                        Ok(false) => Ok(None),
+                        Err(e) => Err(e.0),
+                    }
+                })
+                .map_err(|e| MaskError(format!("each: {e}")))?;
+            }
             (Op::Fake { kind, max_chars }, Some(k)) => {
                 fake_values::fake(k, &c.domain, *kind, input, *max_chars, out)
             }

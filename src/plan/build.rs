@@ -378,6 +378,15 @@ pub fn shape_of(col: &Column) -> ValueShape {
         "jsonb" => ValueShape::Jsonb,
         "json" => ValueShape::Json,
         "inet" | "cidr" => ValueShape::Inet,
+        array if col.category == 'A' && array.starts_with('_') => {
+            let elem = Column {
+                base_type: array[1..].to_string(),
+                category: 'X',
+                max_chars: None,
+                ..col.clone()
+            };
+            ValueShape::Array(Box::new(shape_of(&elem)))
+        }
         _ => ValueShape::Other(col.type_name.clone()),
     }
 }
@@ -430,7 +439,7 @@ fn compile_column(
         ColumnRule::Mask(cfg) if cfg.sql.is_some() => {
             let e = cfg.sql.as_ref().map(|e| expand_env(path, e, opts.env)).transpose().map_err(|d| at(d.message))?;
             let others = cfg.fake.is_some() || cfg.tokenize.is_some() || cfg.value.is_some() || cfg.partial.is_some()
-                || cfg.shift.is_some() || cfg.json.is_some() || cfg.scrub.is_some();
+                || cfg.shift.is_some() || cfg.json.is_some() || cfg.scrub.is_some() || cfg.each.is_some();
             match e {
                 Some(e) if !others && !e.trim().is_empty() => Ok(ColumnAction::Sql(e)),
                 _ => Err(at("`sql:` takes a non-empty SQL expression and no other masker".into())),
@@ -493,6 +502,7 @@ fn mask_spec(
         cfg.shift.as_ref().map(|_| "shift"),
         cfg.json.as_ref().map(|_| "json"),
         cfg.scrub.as_ref().map(|_| "scrub"),
+        cfg.each.as_ref().map(|_| "each"),
     ]
     .into_iter()
     .flatten()
@@ -626,6 +636,15 @@ fn mask_spec(
             return Err("json names no path to mask".into());
         }
         return Ok(MaskSpec::Json(out));
+    }
+    if let Some(inner) = &cfg.each {
+        only(&[])?;
+        let spec = match inner.as_ref() {
+            ColumnRule::Null => MaskSpec::Null,
+            ColumnRule::Mask(m) => mask_spec(path, m, opts, default_locale)?,
+            _ => return Err("each takes null or a masker such as { fake: email }".into()),
+        };
+        return Ok(MaskSpec::Each(Box::new(spec)));
     }
     if let Some(list) = &cfg.scrub {
         only(&[])?;

@@ -436,3 +436,68 @@ tables:
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_masks_every_array_element() {
+    let src = TestDb::create("each_src").await;
+    src.exec(
+        r#"CREATE TABLE a (id int PRIMARY KEY, emails text[], ids int[], tags text[]);
+           INSERT INTO a VALUES
+             (1, ARRAY['x@corp.test', NULL, 'y "q"@corp.test'], ARRAY[1, 2, NULL], ARRAY['keep', 'me']),
+             (2, '{}', '{{1,2},{3,4}}', NULL);"#,
+    )
+    .await;
+    let rules = Rules::new(
+        "version: 1\nkey: ${DOPPEL_KEY}\ntables:\n  public.a:\n    columns:\n      id: keep\n      emails: { each: { fake: email } }\n      ids: { each: { tokenize: integer } }\n      tags: keep\n",
+    );
+    let tgt = TestDb::create("each_tgt").await;
+    assert_ok(&run(&src, &tgt, &rules.path, &[], &[]));
+    assert_eq!(
+        tgt.value("SELECT array_length(emails, 1)::text FROM a WHERE id = 1")
+            .await
+            .as_deref(),
+        Some("3")
+    );
+    assert_eq!(
+        tgt.value("SELECT (emails[2] IS NULL)::text FROM a WHERE id = 1")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        tgt.value("SELECT count(*)::text FROM a, unnest(emails) e WHERE e LIKE '%corp.test'")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        tgt.value("SELECT emails::text FROM a WHERE id = 2")
+            .await
+            .as_deref(),
+        Some("{}")
+    );
+    assert_eq!(
+        tgt.value("SELECT array_dims(ids) FROM a WHERE id = 2")
+            .await
+            .as_deref(),
+        Some("[1:2][1:2]")
+    );
+    assert_eq!(
+        tgt.value("SELECT (ids[3] IS NULL)::text FROM a WHERE id = 1")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    assert_ne!(
+        tgt.value("SELECT ids::text FROM a WHERE id = 2")
+            .await
+            .as_deref(),
+        Some("{{1,2},{3,4}}")
+    );
+    assert_eq!(
+        tgt.value("SELECT tags::text FROM a WHERE id = 1")
+            .await
+            .as_deref(),
+        Some("{keep,me}")
+    );
+}
