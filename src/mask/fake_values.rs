@@ -10,7 +10,7 @@ use fake::Fake;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
-use super::{FakeKind, MaskKey};
+use super::{locales, FakeKind, Locale, MaskKey};
 
 /// Reserved example domains (RFC 2606): no mail is ever delivered.
 const EMAIL_DOMAINS: [&str; 3] = ["example.com", "example.net", "example.org"];
@@ -28,11 +28,12 @@ pub fn min_chars(kind: FakeKind) -> usize {
         FakeKind::Ipv6 => 39,
         FakeKind::Iban => 34,
         FakeKind::Uuid => 36,
+        FakeKind::NationalId => 16,
         _ => 1,
     }
 }
 
-/// Append the fake value of `kind` for `input` to `out`.
+/// Append the fake value of `kind` (English locale) for `input` to `out`.
 pub fn fake(
     key: &MaskKey,
     domain: &str,
@@ -41,17 +42,90 @@ pub fn fake(
     max_chars: Option<usize>,
     out: &mut String,
 ) {
+    fake_in(key, domain, kind, Locale::En, input, max_chars, out)
+}
+
+/// Append the fake value of `kind` in `locale` for `input` to `out`.
+pub fn fake_in(
+    key: &MaskKey,
+    domain: &str,
+    kind: FakeKind,
+    locale: Locale,
+    input: &str,
+    max_chars: Option<usize>,
+    out: &mut String,
+) {
     let seed = key.derive(domain.as_bytes(), input.as_bytes());
     let mut rng = ChaCha20Rng::from_seed(seed);
-    let value: String = match kind {
-        FakeKind::Name => Name().fake_with_rng(&mut rng),
-        FakeKind::FirstName => FirstName().fake_with_rng(&mut rng),
-        FakeKind::LastName => LastName().fake_with_rng(&mut rng),
-        FakeKind::Company => CompanyName().fake_with_rng(&mut rng),
-        FakeKind::City => CityName().fake_with_rng(&mut rng),
+    let local: Option<bool> = match locale {
+        Locale::En => None,
+        Locale::Id => Some(false),
+        Locale::Sg => Some(true),
+    };
+    let value: String = match (kind, local) {
+        (FakeKind::Name, Some(sg)) => locales::name(&mut rng, sg).0,
+        (FakeKind::FirstName, Some(sg)) => locales::name(&mut rng, sg).1,
+        (FakeKind::LastName, Some(sg)) => locales::name(&mut rng, sg).2,
+        (FakeKind::Phone, Some(sg)) => locales::phone(&mut rng, sg),
+        (FakeKind::City, Some(sg)) => locales::city(&mut rng, sg),
+        (FakeKind::Street, Some(sg)) => locales::street(&mut rng, sg),
+        (FakeKind::Postcode, Some(sg)) => locales::postcode(&mut rng, sg),
+        (FakeKind::NationalId, Some(sg)) => locales::national_id(&mut rng, sg),
+        (FakeKind::Address, Some(sg)) => {
+            let street = locales::street(&mut rng, sg);
+            let city = locales::city(&mut rng, sg);
+            let post = locales::postcode(&mut rng, sg);
+            if sg {
+                format!("{street}, Singapore {post}")
+            } else {
+                format!("{street}, {city} {post}")
+            }
+        }
+        (FakeKind::Email, Some(sg)) => {
+            let (_, first, last) = locales::name(&mut rng, sg);
+            email(&seed, &first, &last, max_chars)
+        }
+        (FakeKind::NationalId, None) => format!(
+            "9{:02}-{:02}-{:04}",
+            rng.random_range(0..100u32),
+            rng.random_range(1..100u32),
+            rng.random_range(1..10_000u32)
+        ),
+        (kind, _) => english(&mut rng, &seed, kind, max_chars),
+    };
+    match max_chars {
+        Some(n) if value.chars().count() > n => out.extend(value.chars().take(n)),
+        _ => out.push_str(&value),
+    }
+}
+
+fn email(seed: &[u8; 32], first: &str, last: &str, max_chars: Option<usize>) -> String {
+    let host = EMAIL_DOMAINS[(seed[0] % 3) as usize];
+    let suffix = base36(&seed[16..32], SUFFIX_LEN);
+    let full = format!("{}.{}.{suffix}@{host}", ascii_word(first), ascii_word(last));
+    match max_chars {
+        Some(n) if full.chars().count() > n => format!("u.{suffix}@{host}"),
+        _ => full,
+    }
+}
+
+/// English values drawn from `fake`.
+fn english(
+    rng: &mut ChaCha20Rng,
+    seed: &[u8; 32],
+    kind: FakeKind,
+    max_chars: Option<usize>,
+) -> String {
+    let seed = *seed;
+    match kind {
+        FakeKind::Name => Name().fake_with_rng(rng),
+        FakeKind::FirstName => FirstName().fake_with_rng(rng),
+        FakeKind::LastName => LastName().fake_with_rng(rng),
+        FakeKind::Company => CompanyName().fake_with_rng(rng),
+        FakeKind::City => CityName().fake_with_rng(rng),
         FakeKind::Street => {
-            let number: String = BuildingNumber().fake_with_rng(&mut rng);
-            let street: String = StreetName().fake_with_rng(&mut rng);
+            let number: String = BuildingNumber().fake_with_rng(rng);
+            let street: String = StreetName().fake_with_rng(rng);
             format!("{number} {street}")
         }
         FakeKind::Phone => {
@@ -63,18 +137,18 @@ pub fn fake(
             let line: u32 = rng.random_range(0..10_000);
             format!("+1 {area} 555 {line:04}")
         }
-        FakeKind::Postcode => PostCode().fake_with_rng(&mut rng),
-        FakeKind::Username => Username().fake_with_rng(&mut rng),
-        FakeKind::UserAgent => UserAgent().fake_with_rng(&mut rng),
+        FakeKind::Postcode => PostCode().fake_with_rng(rng),
+        FakeKind::Username => Username().fake_with_rng(rng),
+        FakeKind::UserAgent => UserAgent().fake_with_rng(rng),
         FakeKind::Address => {
-            let number: String = BuildingNumber().fake_with_rng(&mut rng);
-            let street: String = StreetName().fake_with_rng(&mut rng);
-            let city: String = CityName().fake_with_rng(&mut rng);
-            let post: String = PostCode().fake_with_rng(&mut rng);
+            let number: String = BuildingNumber().fake_with_rng(rng);
+            let street: String = StreetName().fake_with_rng(rng);
+            let city: String = CityName().fake_with_rng(rng);
+            let post: String = PostCode().fake_with_rng(rng);
             format!("{number} {street}, {city} {post}")
         }
         FakeKind::Url => {
-            let user: String = Username().fake_with_rng(&mut rng);
+            let user: String = Username().fake_with_rng(rng);
             let host = EMAIL_DOMAINS[(seed[1] % 3) as usize];
             format!("https://{host}/{}", ascii_word(&user))
         }
@@ -97,23 +171,14 @@ pub fn fake(
             }
             s
         }
-        FakeKind::Iban => iban(&mut rng),
+        FakeKind::Iban => iban(rng),
         FakeKind::Email => {
-            let first: String = FirstName().fake_with_rng(&mut rng);
-            let last: String = LastName().fake_with_rng(&mut rng);
-            let host = EMAIL_DOMAINS[(seed[0] % 3) as usize];
-            let suffix = base36(&seed[16..32], SUFFIX_LEN);
-            let local = format!("{}.{}", ascii_word(&first), ascii_word(&last));
-            let full = format!("{local}.{suffix}@{host}");
-            match max_chars {
-                Some(n) if full.chars().count() > n => format!("u.{suffix}@{host}"),
-                _ => full,
-            }
+            let first: String = FirstName().fake_with_rng(rng);
+            let last: String = LastName().fake_with_rng(rng);
+            email(&seed, &first, &last, max_chars)
         }
-    };
-    match max_chars {
-        Some(n) if value.chars().count() > n => out.extend(value.chars().take(n)),
-        _ => out.push_str(&value),
+        // Handled per locale above.
+        FakeKind::NationalId => String::new(),
     }
 }
 

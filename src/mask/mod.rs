@@ -17,6 +17,7 @@ mod array;
 mod fake_values;
 mod json;
 mod key;
+mod locales;
 mod partial;
 mod scrub;
 mod shift;
@@ -36,13 +37,26 @@ use std::fmt;
 pub enum Locale {
     /// English (United States formats).
     En,
+    /// Indonesia: Indonesian names, +62 mobiles, NIK, 5-digit postcodes.
+    Id,
+    /// Singapore: Chinese, Malay and Indian names, +65 8/9xxx xxxx, NRIC/FIN, 6-digit postcodes.
+    Sg,
 }
 
 impl Locale {
     fn tag(self) -> &'static str {
         match self {
             Locale::En => "en",
+            Locale::Id => "id",
+            Locale::Sg => "sg",
         }
+    }
+
+    /// A locale by the name the rules use.
+    pub fn parse(s: &str) -> Option<Locale> {
+        [Locale::En, Locale::Id, Locale::Sg]
+            .into_iter()
+            .find(|l| l.tag() == s)
     }
 }
 
@@ -83,6 +97,9 @@ pub enum FakeKind {
     Iban,
     /// Random-looking UUID.
     Uuid,
+    /// National identity number: NIK (id), NRIC/FIN (sg), a 9xx-xx-xxxx
+    /// number outside the SSN range (en).
+    NationalId,
 }
 
 impl FakeKind {
@@ -105,6 +122,7 @@ impl FakeKind {
             FakeKind::Ipv6 => "ipv6",
             FakeKind::Iban => "iban",
             FakeKind::Uuid => "uuid",
+            FakeKind::NationalId => "national_id",
         }
     }
 
@@ -119,7 +137,8 @@ impl FakeKind {
     }
 }
 
-const ALL_FAKE_KINDS: [FakeKind; 17] = [
+const ALL_FAKE_KINDS: [FakeKind; 18] = [
+    FakeKind::NationalId,
     FakeKind::Name,
     FakeKind::FirstName,
     FakeKind::LastName,
@@ -304,6 +323,7 @@ enum Op {
     },
     Fake {
         kind: FakeKind,
+        locale: Locale,
         max_chars: Option<usize>,
     },
     Partial {
@@ -480,6 +500,7 @@ impl Masker {
                 (
                     Op::Fake {
                         kind: *kind,
+                        locale: *locale,
                         max_chars,
                     },
                     dom,
@@ -637,9 +658,14 @@ impl Masker {
                 })
                 .map_err(|e| MaskError(format!("each: {e}")))?;
             }
-            (Op::Fake { kind, max_chars }, Some(k)) => {
-                fake_values::fake(k, &c.domain, *kind, input, *max_chars, out)
-            }
+            (
+                Op::Fake {
+                    kind,
+                    locale,
+                    max_chars,
+                },
+                Some(k),
+            ) => fake_values::fake_in(k, &c.domain, *kind, *locale, input, *max_chars, out),
             (_, None) => return Err(MaskError("keyed masker without a key".into())),
         }
         Ok(true)
@@ -660,7 +686,9 @@ impl Masker {
         match &self.0.op {
             Op::Null | Op::Uuid | Op::Integer(_) | Op::Preserve { .. } => true,
             Op::Hex { len, .. } => *len >= 16,
-            Op::Fake { kind, max_chars } => match kind {
+            Op::Fake {
+                kind, max_chars, ..
+            } => match kind {
                 FakeKind::Uuid => true,
                 // Too short a column drops the name but keeps the keyed suffix.
                 FakeKind::Email => {

@@ -325,3 +325,58 @@ const GOLDEN_2: [&str; 11] = [
     "mail mya.beier.cb4yepob489b39i8@example.net or +62 536 4948 7201",
     r#"{"e":"mya.beier.cb4yepob489b39i8@example.net","k":1}"#,
 ];
+
+#[test]
+fn indonesian_and_singaporean_values() {
+    let loc = |kind, locale| MaskSpec::Fake {
+        kind,
+        locale,
+        domain: None,
+    };
+    let id_phone = m(loc(FakeKind::Phone, Locale::Id), text());
+    let sg_phone = m(loc(FakeKind::Phone, Locale::Sg), text());
+    let nik = m(loc(FakeKind::NationalId, Locale::Id), text());
+    let nric = m(loc(FakeKind::NationalId, Locale::Sg), text());
+    let sg_name = m(loc(FakeKind::Name, Locale::Sg), text());
+    let id_email = m(loc(FakeKind::Email, Locale::Id), text());
+    let mut names = HashSet::new();
+    for i in 0..500 {
+        let v = i.to_string();
+        let p = apply(&id_phone, &v);
+        assert!(p.starts_with("+62 8") && p.len() == 17, "{p}");
+        let p = apply(&sg_phone, &v);
+        assert!(
+            (p.starts_with("+65 8") || p.starts_with("+65 9")) && p.len() == 13,
+            "{p}"
+        );
+        let n = apply(&nik, &v);
+        assert!(
+            n.len() == 16 && n.bytes().all(|b| b.is_ascii_digit()),
+            "{n}"
+        );
+        let r = apply(&nric, &v);
+        let digits: Vec<u32> = r[1..8].chars().map(|c| c.to_digit(10).unwrap()).collect();
+        assert_eq!(
+            r,
+            locales::nric(r.chars().next().unwrap(), &digits),
+            "check letter of {r}"
+        );
+        names.insert(apply(&sg_name, &v));
+        assert!(
+            apply(&id_email, &v).ends_with(".com") || apply(&id_email, &v).contains("@example.")
+        );
+    }
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains(" bin ") || n.contains(" binte ")),
+        "Malay names"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains(" s/o ") || n.contains(" d/o ")),
+        "Indian names"
+    );
+    assert!(names.len() > 100);
+}

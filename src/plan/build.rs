@@ -544,10 +544,8 @@ fn mask_spec(
             .as_ref()
             .map(|l| l.value.as_str())
             .unwrap_or(default_locale);
-        let locale = match locale_name {
-            "en" => Locale::En,
-            other => return Err(format!("unknown locale `{other}`: this version has en")),
-        };
+        let locale = Locale::parse(locale_name)
+            .ok_or_else(|| format!("unknown locale `{locale_name}`: this version has en, id (Indonesia), sg (Singapore)"))?;
         if cfg.unique.as_ref().is_some_and(|u| u.value)
             && !matches!(kind, FakeKind::Email | FakeKind::Uuid)
         {
