@@ -296,6 +296,13 @@ pub enum MaskSpec {
     Scrub(Vec<ScrubKind>),
     /// The masker applied to every element of an array.
     Each(Box<MaskSpec>),
+    /// `fake: phone, unique: true`: the input's layout and country code kept,
+    /// every other digit replaced by a keyed bijection, so distinct numbers
+    /// stay distinct.
+    UniquePhone {
+        /// Determinism domain (default `fake/phone/unique`).
+        domain: Option<String>,
+    },
 }
 
 /// Why a masker cannot be built for a column.
@@ -336,6 +343,7 @@ enum Op {
     Json(Vec<(Vec<json::Step>, Masker)>),
     Scrub(Vec<ScrubKind>),
     Each(Masker),
+    UniquePhone,
 }
 
 /// A compiled masker: cheap to clone (shared), `Send + Sync`.
@@ -573,6 +581,18 @@ impl Masker {
                     true,
                 )
             }
+            MaskSpec::UniquePhone { domain } => {
+                if !text_like {
+                    return err(format!("fake phone produces text; the column is {shape}"));
+                }
+                let dom = domain.clone().unwrap_or_else(|| "fake/phone/unique".into());
+                (
+                    Op::UniquePhone,
+                    dom,
+                    "fake(phone, unique)".to_string(),
+                    true,
+                )
+            }
             MaskSpec::Each(inner) => {
                 let ValueShape::Array(elem) = shape else {
                     return err(format!(
@@ -646,6 +666,11 @@ impl Masker {
                 scrub::scrub(k, kinds, input, out);
             }
             (Op::Json(paths), _) => json_apply(paths, input, out)?,
+            (Op::UniquePhone, Some(k)) => {
+                let keep = scrub::phone_prefix_len(input);
+                out.push_str(&input[..keep]);
+                tokenize::preserve_class(k, &c.domain, &input[keep..], true, out);
+            }
             (Op::Each(m), _) => {
                 let mut buf = String::new();
                 array::map_elements(input, out, &mut |v| {
@@ -684,7 +709,7 @@ impl Masker {
     /// email), and NULL (a unique index admits many NULLs).
     pub fn is_injective(&self) -> bool {
         match &self.0.op {
-            Op::Null | Op::Uuid | Op::Integer(_) | Op::Preserve { .. } => true,
+            Op::Null | Op::Uuid | Op::Integer(_) | Op::Preserve { .. } | Op::UniquePhone => true,
             Op::Hex { len, .. } => *len >= 16,
             Op::Fake {
                 kind, max_chars, ..

@@ -133,7 +133,7 @@ pub fn scrub(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) 
 
 /// How much of a phone number to keep: `+CC` up to its separator, or a
 /// leading `0` trunk prefix.
-fn phone_prefix_len(found: &str) -> usize {
+pub(super) fn phone_prefix_len(found: &str) -> usize {
     if let Some(rest) = found.strip_prefix('+') {
         let cc = rest.bytes().take_while(u8::is_ascii_digit).count();
         if (1..=3).contains(&cc) && rest.len() > cc {

@@ -380,3 +380,16 @@ fn indonesian_and_singaporean_values() {
     );
     assert!(names.len() > 100);
 }
+
+#[test]
+fn unique_phones_keep_the_country_code_and_never_collide() {
+    let p = m(MaskSpec::UniquePhone { domain: None }, text());
+    let mut seen = HashSet::new();
+    for i in 0..200_000u32 {
+        let input = format!("+62 812-{:04}-{:04}", i / 10_000, i % 10_000);
+        let out = apply(&p, &input);
+        assert!(out.starts_with("+62 ") && out.len() == input.len(), "{out}");
+        assert!(seen.insert(out));
+    }
+    assert!(p.is_injective());
+}

@@ -532,6 +532,7 @@ fn mask_spec(
     let domain = cfg.domain.as_ref().map(|d| d.value.clone());
     if let Some(kind) = &cfg.fake {
         only(&["unique", "locale", "domain"])?;
+        let kind_name = kind.value.clone();
         let kind = FakeKind::parse(&kind.value).ok_or_else(|| {
             format!(
                 "unknown fake kind `{}`: this version has {}",
@@ -546,10 +547,16 @@ fn mask_spec(
             .unwrap_or(default_locale);
         let locale = Locale::parse(locale_name)
             .ok_or_else(|| format!("unknown locale `{locale_name}`: this version has en, id (Indonesia), sg (Singapore)"))?;
-        if cfg.unique.as_ref().is_some_and(|u| u.value)
-            && !matches!(kind, FakeKind::Email | FakeKind::Uuid)
-        {
-            return Err("`unique: true` is guaranteed only for fake email and uuid in this version; use tokenize for unique columns".into());
+        if cfg.unique.as_ref().is_some_and(|u| u.value) {
+            match kind {
+                FakeKind::Email | FakeKind::Uuid => {}
+                FakeKind::Phone => return Ok(MaskSpec::UniquePhone { domain }),
+                _ => {
+                    return Err(format!(
+                        "`unique: true` is guaranteed for fake email, phone and uuid, not {kind_name}; use tokenize for unique columns"
+                    ))
+                }
+            }
         }
         return Ok(MaskSpec::Fake {
             kind,
