@@ -7,6 +7,9 @@ use std::time::Instant;
 use doppel::mask::{FakeKind, Locale, MaskKey, MaskSpec, Masker, TokenFormat, ValueShape};
 use sha2::{Digest, Sha256};
 
+/// A masker under test: name, spec, column shape, and the i-th distinct input.
+type Case = (&'static str, MaskSpec, ValueShape, fn(u64) -> String);
+
 fn main() {
     let n: u64 = std::env::args()
         .nth(1)
@@ -20,7 +23,7 @@ fn main() {
         prefix: None,
         domain: None,
     };
-    let cases: Vec<(&str, MaskSpec, ValueShape, fn(u64) -> String)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "fake email (unique)",
             MaskSpec::Fake {
