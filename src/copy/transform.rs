@@ -6,33 +6,6 @@ use bytes::BytesMut;
 
 use super::text;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn take_and_choose_use_fields_the_source_computed() {
-        let ops = vec![
-            FieldOp::Keep,
-            FieldOp::Take(3),
-            FieldOp::Choose {
-                flags: vec![4],
-                ops: vec![FieldOp::Keep],
-                otherwise: Box::new(FieldOp::Null),
-            },
-        ];
-        let names = vec!["a".into(), "b".into(), "c".into()];
-        let mut t = RowTransform::with_source_fields(names, ops, 5);
-        let mut out = BytesMut::new();
-        t.push(
-            b"1\tx\tkeep me\tcomputed\tt\n2\ty\tdrop me\tc2\tf\n3\tz\tw\tc3\t\\N\n",
-            &mut out,
-        )
-        .unwrap();
-        assert_eq!(&out[..], b"1\tcomputed\tkeep me\n2\tc2\t\\N\n3\tc3\t\\N\n");
-        assert!(t.push(b"1\t2\n", &mut out).is_err());
-    }
-}
 use crate::mask::Masker;
 
 /// What happens to one field.
@@ -273,5 +246,33 @@ impl RowTransform {
         }
         out.extend_from_slice(b"\n");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_and_choose_use_fields_the_source_computed() {
+        let ops = vec![
+            FieldOp::Keep,
+            FieldOp::Take(3),
+            FieldOp::Choose {
+                flags: vec![4],
+                ops: vec![FieldOp::Keep],
+                otherwise: Box::new(FieldOp::Null),
+            },
+        ];
+        let names = vec!["a".into(), "b".into(), "c".into()];
+        let mut t = RowTransform::with_source_fields(names, ops, 5);
+        let mut out = BytesMut::new();
+        t.push(
+            b"1\tx\tkeep me\tcomputed\tt\n2\ty\tdrop me\tc2\tf\n3\tz\tw\tc3\t\\N\n",
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(&out[..], b"1\tcomputed\tkeep me\n2\tc2\t\\N\n3\tc3\t\\N\n");
+        assert!(t.push(b"1\t2\n", &mut out).is_err());
     }
 }
