@@ -15,12 +15,13 @@ fn inputs() -> Vec<String> {
 
 fn maskers(c: &mut Criterion) {
     let key = MaskKey::new(b"bench-key-0123456789abcdef");
-    let text = ValueShape::Text { max_chars: None };
+    let text = ValueShape::text();
     let tok = |format| MaskSpec::Tokenize {
         format,
         length: None,
         prefix: None,
         domain: None,
+        email_domain: None,
     };
     let fake = |kind| MaskSpec::Fake {
         kind,
@@ -89,7 +90,7 @@ fn codec(c: &mut Criterion) {
             domain: None,
         },
         &key,
-        &ValueShape::Text { max_chars: None },
+        &ValueShape::text(),
     )
     .expect("bench masker");
     let mut group = c.benchmark_group("copy_text");

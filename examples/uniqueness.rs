@@ -16,12 +16,13 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     let key = MaskKey::new(b"uniqueness-check-key-0123456789");
-    let text = ValueShape::Text { max_chars: None };
+    let text = ValueShape::text();
     let tok = |format| MaskSpec::Tokenize {
         format,
         length: None,
         prefix: None,
         domain: None,
+        email_domain: None,
     };
     let cases: Vec<Case> = vec![
         (

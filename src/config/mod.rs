@@ -280,10 +280,10 @@ pub struct MaskerConfig {
     #[serde(default)]
     #[schemars(with = "Option<ShiftConfig>")]
     pub shift: Option<Spanned<ShiftConfig>>,
-    /// `json: {PATH: masker}` — mask inside jsonb documents.
+    /// `json: {PATH: masker}` — mask inside json and jsonb documents.
     #[serde(default)]
     pub json: Option<OrderedMap<ColumnRule>>,
-    /// `scrub: [email, phone, card, ip]` — redact personal data inside free text.
+    /// `scrub: [email, phone, card, iban, nik, nric, ip, url]` — redact personal data inside free text.
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub scrub: Option<Vec<Spanned<String>>>,
@@ -294,6 +294,45 @@ pub struct MaskerConfig {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub sql: Option<Spanned<String>>,
+    /// tokenize email: the domain written after `@` (default: the input's own).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub email_domain: Option<Spanned<String>>,
+    /// `generalize: {to: year|month|day}` — dates and timestamps made coarser.
+    #[serde(default)]
+    #[schemars(with = "Option<GeneralizeConfig>")]
+    pub generalize: Option<Spanned<GeneralizeConfig>>,
+    /// `round: N` — numbers rounded to a multiple of N (a power of ten: 1000, 1, 0.01).
+    #[serde(default)]
+    #[schemars(with = "Option<Scalar>")]
+    pub round: Option<Spanned<Scalar>>,
+    /// `replace: {pattern, with}` — regular-expression replacement.
+    #[serde(default)]
+    #[schemars(with = "Option<ReplaceConfig>")]
+    pub replace: Option<Spanned<ReplaceConfig>>,
+    /// `template: "…{column}…"` — built from other columns of the row (their masked values).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub template: Option<Spanned<String>>,
+}
+
+/// Options of `generalize`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GeneralizeConfig {
+    /// `year`, `month` or `day`.
+    pub to: String,
+}
+
+/// Options of `replace`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaceConfig {
+    /// A regular expression (Rust regex syntax).
+    pub pattern: String,
+    /// The replacement; `$1` or `${name}` insert a group.
+    #[serde(default)]
+    pub with: String,
 }
 
 /// Options of `partial`.
@@ -501,8 +540,11 @@ mod schema_tests {
                 "README does not document fake `{kind}`"
             );
         }
-        for kind in ["email", "phone", "card", "ip"] {
-            assert!(readme.contains(kind));
+        for kind in crate::mask::ScrubKind::names() {
+            assert!(
+                readme.contains(&format!(" {kind},")) || readme.contains(&format!(" {kind}]")),
+                "README does not list scrub `{kind}`"
+            );
         }
     }
 }

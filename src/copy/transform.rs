@@ -6,7 +6,7 @@ use bytes::BytesMut;
 
 use super::text;
 
-use crate::mask::Masker;
+use crate::mask::{Masker, TemplatePart};
 
 /// What happens to one field.
 #[derive(Debug, Clone)]
@@ -29,6 +29,9 @@ pub enum FieldOp {
         /// The op when no condition holds.
         otherwise: Box<FieldOp>,
     },
+    /// Text built from other output fields of the row (after their ops);
+    /// a NULL field contributes nothing, and NULL stays NULL.
+    Template(Vec<TemplatePart<usize>>),
 }
 
 /// A row that could not be transformed. Never carries the row's values.
@@ -78,6 +81,10 @@ pub struct RowTransform {
     rows: u64,
     scratch: Vec<u8>,
     masked: String,
+    /// With templates: the row's output fields, and their spans in it.
+    row_out: BytesMut,
+    out_spans: Vec<(usize, usize)>,
+    has_template: bool,
 }
 
 impl RowTransform {
@@ -98,6 +105,7 @@ impl RowTransform {
     ) -> RowTransform {
         let passthrough =
             source_fields == ops.len() && ops.iter().all(|o| matches!(o, FieldOp::Keep));
+        let has_template = ops.iter().any(|o| matches!(o, FieldOp::Template(_)));
         RowTransform {
             ops,
             names,
@@ -108,6 +116,9 @@ impl RowTransform {
             rows: 0,
             scratch: Vec::new(),
             masked: String::new(),
+            row_out: BytesMut::new(),
+            out_spans: Vec::new(),
+            has_template,
         }
     }
 
@@ -181,10 +192,22 @@ impl RowTransform {
                 found: self.spans.len(),
             });
         }
+        // With templates, fields are written to `row_out` first and the row
+        // is assembled once every field it refers to is known.
+        let mut staged = std::mem::take(&mut self.row_out);
+        staged.clear();
+        self.out_spans.clear();
+        let out_final = out;
+        let out: &mut BytesMut = if self.has_template {
+            &mut staged
+        } else {
+            &mut *out_final
+        };
         for i in 0..self.ops.len() {
-            if i > 0 {
+            if i > 0 && !self.has_template {
                 out.extend_from_slice(b"\t");
             }
+            let at = out.len();
             // Resolve Choose to the op that applies to this row.
             let mut op = &self.ops[i];
             while let FieldOp::Choose {
@@ -241,11 +264,57 @@ impl RowTransform {
                         }
                     }
                 }
+                FieldOp::Template(_) => {}
                 FieldOp::Choose { .. } => unreachable!("resolved above"),
             }
+            self.out_spans.push((at, out.len()));
+        }
+        if self.has_template {
+            self.assemble(row, &staged, out_final);
+            self.row_out = staged;
+        } else {
+            out.extend_from_slice(b"\n");
+        }
+        Ok(())
+    }
+
+    /// Write the staged fields of a row with templates, filling them in.
+    fn assemble(&mut self, row: &[u8], staged: &[u8], out: &mut BytesMut) {
+        for (i, op) in self.ops.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b"\t");
+            }
+            let FieldOp::Template(parts) = op else {
+                let (a, b) = self.out_spans[i];
+                out.extend_from_slice(&staged[a..b]);
+                continue;
+            };
+            let (a, b) = self.spans[i];
+            if &row[a..b] == text::NULL {
+                out.extend_from_slice(text::NULL);
+                continue;
+            }
+            let mut value: Vec<u8> = Vec::new();
+            for p in parts {
+                match p {
+                    TemplatePart::Text(t) => value.extend_from_slice(t.as_bytes()),
+                    TemplatePart::Column(j) => {
+                        let Some(&(a, b)) = self.out_spans.get(*j) else {
+                            continue;
+                        };
+                        let field = &staged[a..b];
+                        if field != text::NULL {
+                            text::unescape(field, &mut self.scratch);
+                            value.extend_from_slice(&self.scratch);
+                        }
+                    }
+                }
+            }
+            self.scratch.clear();
+            text::escape(&value, &mut self.scratch);
+            out.extend_from_slice(&self.scratch);
         }
         out.extend_from_slice(b"\n");
-        Ok(())
     }
 }
 

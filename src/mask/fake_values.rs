@@ -5,6 +5,7 @@
 use fake::faker::address::en::{BuildingNumber, CityName, PostCode, StreetName};
 use fake::faker::company::en::CompanyName;
 use fake::faker::internet::en::{UserAgent, Username};
+use fake::faker::lorem::en::{Paragraph, Sentence};
 use fake::faker::name::en::{FirstName, LastName, Name};
 use fake::Fake;
 use rand::{RngExt, SeedableRng};
@@ -29,6 +30,8 @@ pub fn min_chars(kind: FakeKind) -> usize {
         FakeKind::Iban => 34,
         FakeKind::Uuid => 36,
         FakeKind::NationalId => 16,
+        FakeKind::DateOfBirth => 10,
+        FakeKind::Card => 16,
         _ => 1,
     }
 }
@@ -172,6 +175,25 @@ fn english(
             s
         }
         FakeKind::Iban => iban(rng),
+        FakeKind::Sentence => Sentence(4..12).fake_with_rng(rng),
+        FakeKind::Paragraph => Paragraph(3..7).fake_with_rng(rng),
+        FakeKind::DateOfBirth => {
+            // Adults of 18 to 85 on 2025-01-01: a fixed window, so the
+            // output does not drift from one night to the next.
+            let from = super::shift::days_from_civil(1940, 1, 1);
+            let to = super::shift::days_from_civil(2006, 12, 31);
+            let (y, m, d) = super::shift::civil_from_days(rng.random_range(from..=to));
+            format!("{y:04}-{m:02}-{d:02}")
+        }
+        FakeKind::Card => {
+            // A Visa-layout number that passes the Luhn check.
+            let mut s = String::from("4");
+            for _ in 0..15 {
+                s.push(char::from(b'0' + rng.random_range(0..10u8)));
+            }
+            super::tokenize::fix_luhn(&mut s, 0);
+            s
+        }
         FakeKind::Email => {
             let first: String = FirstName().fake_with_rng(rng);
             let last: String = LastName().fake_with_rng(rng);
@@ -197,20 +219,7 @@ fn iban(rng: &mut ChaCha20Rng) -> String {
         bban.push(char::from(b'0' + rng.random_range(0..10u8)));
     }
     // ISO 13616: move country + "00" to the end, letters to numbers, mod 97.
-    let rearranged = format!("{bban}{cc}00");
-    let mut rem = 0u32;
-    for c in rearranged.chars() {
-        let v = if c.is_ascii_digit() {
-            c as u32 - '0' as u32
-        } else {
-            c as u32 - 'A' as u32 + 10
-        };
-        rem = if v >= 10 {
-            (rem * 100 + v) % 97
-        } else {
-            (rem * 10 + v) % 97
-        };
-    }
+    let rem = mod97(format!("{bban}{cc}00").bytes());
     let check = 98 - rem;
     let raw = format!("{cc}{check:02}{bban}");
     // Printed in groups of four, as on statements.
@@ -219,6 +228,15 @@ fn iban(rng: &mut ChaCha20Rng) -> String {
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The ISO 13616 remainder of letters (A=10 … Z=35, either case) and digits
+/// read as one number (callers pass only letters and digits).
+pub(super) fn mod97(chars: impl Iterator<Item = u8>) -> u32 {
+    chars.fold(0u32, |rem, c| match c {
+        b'0'..=b'9' => (rem * 10 + u32::from(c - b'0')) % 97,
+        _ => (rem * 100 + u32::from(c.to_ascii_uppercase().wrapping_sub(b'A')) + 10) % 97,
+    })
 }
 
 /// Lowercase ASCII letters and digits of a word ("O'Connor" → "oconnor").

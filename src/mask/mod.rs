@@ -14,6 +14,7 @@
 //!   values; NULL never reaches a masker (it stays NULL).
 
 mod array;
+mod coarse;
 mod fake_values;
 mod json;
 mod key;
@@ -21,14 +22,17 @@ mod locales;
 mod partial;
 mod scrub;
 mod shift;
+mod template;
 mod tokenize;
 
 #[cfg(test)]
 mod tests;
 
+pub use coarse::{Granularity, Step as RoundStep};
 pub use key::MaskKey;
 pub use scrub::ScrubKind;
 pub use shift::Shift;
+pub use template::{parse as parse_template, Part as TemplatePart};
 
 use std::fmt;
 
@@ -100,6 +104,14 @@ pub enum FakeKind {
     /// National identity number: NIK (id), NRIC/FIN (sg), a 9xx-xx-xxxx
     /// number outside the SSN range (en).
     NationalId,
+    /// A sentence of placeholder words.
+    Sentence,
+    /// A paragraph of placeholder sentences.
+    Paragraph,
+    /// A date of birth of an adult (1940–2006).
+    DateOfBirth,
+    /// A 16-digit card number in Visa layout that passes the Luhn check.
+    Card,
 }
 
 impl FakeKind {
@@ -123,6 +135,10 @@ impl FakeKind {
             FakeKind::Iban => "iban",
             FakeKind::Uuid => "uuid",
             FakeKind::NationalId => "national_id",
+            FakeKind::Sentence => "sentence",
+            FakeKind::Paragraph => "paragraph",
+            FakeKind::DateOfBirth => "date_of_birth",
+            FakeKind::Card => "card",
         }
     }
 
@@ -137,7 +153,11 @@ impl FakeKind {
     }
 }
 
-const ALL_FAKE_KINDS: [FakeKind; 18] = [
+const ALL_FAKE_KINDS: [FakeKind; 22] = [
+    FakeKind::Sentence,
+    FakeKind::Paragraph,
+    FakeKind::DateOfBirth,
+    FakeKind::Card,
     FakeKind::NationalId,
     FakeKind::Name,
     FakeKind::FirstName,
@@ -165,6 +185,10 @@ impl FakeKind {
                 matches!(shape, ValueShape::Text { .. } | ValueShape::Inet)
             }
             FakeKind::Uuid => matches!(shape, ValueShape::Text { .. } | ValueShape::Uuid),
+            FakeKind::DateOfBirth => matches!(
+                shape,
+                ValueShape::Text { .. } | ValueShape::Date | ValueShape::Timestamp
+            ),
             _ => matches!(shape, ValueShape::Text { .. }),
         }
     }
@@ -183,6 +207,11 @@ pub enum TokenFormat {
     Preserve,
     /// Digits to digits, everything else unchanged; injective.
     Digits,
+    /// `token@domain`: a hex token of the whole address, the domain kept
+    /// (or replaced with `email_domain`).
+    Email,
+    /// A card number of the same layout and first digit, Luhn-valid.
+    Card,
 }
 
 impl TokenFormat {
@@ -193,6 +222,8 @@ impl TokenFormat {
             TokenFormat::Integer => "integer",
             TokenFormat::Preserve => "preserve",
             TokenFormat::Digits => "digits",
+            TokenFormat::Email => "email",
+            TokenFormat::Card => "card",
         }
     }
 }
@@ -204,6 +235,8 @@ pub enum ValueShape {
     Text {
         /// varchar(n)/char(n) limit.
         max_chars: Option<usize>,
+        /// citext: values equal but for case are equal.
+        case_insensitive: bool,
     },
     /// smallint.
     Int16,
@@ -231,11 +264,27 @@ pub enum ValueShape {
     Other(String),
 }
 
+impl ValueShape {
+    /// Unbounded, case-sensitive text.
+    pub fn text() -> ValueShape {
+        ValueShape::Text {
+            max_chars: None,
+            case_insensitive: false,
+        }
+    }
+}
+
 impl fmt::Display for ValueShape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ValueShape::Text { max_chars: Some(n) } => write!(f, "text of at most {n} characters"),
-            ValueShape::Text { max_chars: None } => f.write_str("text"),
+            ValueShape::Text {
+                max_chars: Some(n), ..
+            } => write!(f, "text of at most {n} characters"),
+            ValueShape::Text {
+                case_insensitive: true,
+                ..
+            } => f.write_str("citext"),
+            ValueShape::Text { .. } => f.write_str("text"),
             ValueShape::Int16 => f.write_str("smallint"),
             ValueShape::Int32 => f.write_str("integer"),
             ValueShape::Int64 => f.write_str("bigint"),
@@ -269,6 +318,8 @@ pub enum MaskSpec {
         prefix: Option<String>,
         /// Determinism domain (default: `tokenize/<format>`).
         domain: Option<String>,
+        /// tokenize email: the domain written after `@` instead of the input's.
+        email_domain: Option<String>,
     },
     /// A realistic fake value.
     Fake {
@@ -290,6 +341,17 @@ pub enum MaskSpec {
     },
     /// Deterministic keyed noise.
     Shift(Shift),
+    /// Dates and timestamps truncated to their year, month or day.
+    Generalize(Granularity),
+    /// Numbers rounded to a multiple of a power of ten.
+    Round(RoundStep),
+    /// Regular-expression replacement (`$1`, `${name}` refer to groups).
+    Replace {
+        /// The pattern (Rust regex syntax).
+        pattern: String,
+        /// The replacement.
+        with: String,
+    },
     /// Maskers at JSONPath locations inside jsonb documents.
     Json(Vec<(String, MaskSpec)>),
     /// Find and replace personal data inside free text.
@@ -328,6 +390,15 @@ enum Op {
     Preserve {
         digits_only: bool,
     },
+    TokEmail {
+        len: usize,
+        prefix: String,
+        host: Option<String>,
+    },
+    TokCard,
+    Generalize(Granularity),
+    Round(RoundStep, Option<u32>),
+    Replace(regex::Regex, String, Option<usize>),
     Fake {
         kind: FakeKind,
         locale: Locale,
@@ -353,6 +424,8 @@ pub struct Masker(std::sync::Arc<Compiled>);
 struct Compiled {
     op: Op,
     key: Option<MaskKey>,
+    /// citext: keyed outputs depend on the lowercased input.
+    fold_case: bool,
     domain: String,
     describe: String,
 }
@@ -371,9 +444,12 @@ impl Masker {
         shape: &ValueShape,
     ) -> Result<Masker, MaskBuildError> {
         let text_like = matches!(shape, ValueShape::Text { .. });
-        let max_chars = match shape {
-            ValueShape::Text { max_chars } => *max_chars,
-            _ => None,
+        let (max_chars, fold_case) = match shape {
+            ValueShape::Text {
+                max_chars,
+                case_insensitive,
+            } => (*max_chars, *case_insensitive),
+            _ => (None, false),
         };
         let err = |m: String| Err(MaskBuildError(m));
         let (op, domain, describe, keyed) = match spec {
@@ -399,19 +475,27 @@ impl Masker {
                 length,
                 prefix,
                 domain,
+                email_domain,
             } => {
                 let dom = domain
                     .clone()
                     .unwrap_or_else(|| format!("tokenize/{}", format.tag()));
-                if length.is_some() && *format != TokenFormat::Hex {
+                let hex_like = matches!(format, TokenFormat::Hex | TokenFormat::Email);
+                if length.is_some() && !hex_like {
                     return err(format!(
-                        "`length` applies to tokenize hex, not {}",
+                        "`length` applies to tokenize hex and email, not {}",
                         format.tag()
                     ));
                 }
-                if prefix.is_some() && *format != TokenFormat::Hex {
+                if prefix.is_some() && !hex_like {
                     return err(format!(
-                        "`prefix` applies to tokenize hex, not {}",
+                        "`prefix` applies to tokenize hex and email, not {}",
+                        format.tag()
+                    ));
+                }
+                if email_domain.is_some() && *format != TokenFormat::Email {
+                    return err(format!(
+                        "`email_domain` applies to tokenize email, not {}",
                         format.tag()
                     ));
                 }
@@ -457,6 +541,45 @@ impl Masker {
                         };
                         Op::Integer(tokenize::IntegerPerm::new(key, &dom, bits))
                     }
+                    TokenFormat::Email => {
+                        if !text_like {
+                            return err(format!(
+                                "tokenize email produces text; the column is {shape}"
+                            ));
+                        }
+                        let len = length.unwrap_or(16);
+                        if !(8..=64).contains(&len) {
+                            return err(format!("email token length must be 8 to 64, not {len}"));
+                        }
+                        let prefix = prefix.clone().unwrap_or_default();
+                        if let Some(n) = max_chars {
+                            let host = email_domain.as_deref().map_or(0, str::len);
+                            if prefix.chars().count() + len + 1 + host.max(4) > n {
+                                return err(format!(
+                                    "an email token needs {} characters plus the domain, the column holds at most {n}: set a smaller `length`",
+                                    prefix.chars().count() + len + 1
+                                ));
+                            }
+                        }
+                        if let Some(h) = email_domain {
+                            if h.is_empty() || h.contains(['@', ' ']) {
+                                return err(format!("email_domain {h:?} is not a domain name"));
+                            }
+                        }
+                        Op::TokEmail {
+                            len,
+                            prefix,
+                            host: email_domain.clone(),
+                        }
+                    }
+                    TokenFormat::Card => {
+                        if !text_like {
+                            return err(format!(
+                                "tokenize card produces text; the column is {shape} (store card numbers as text)"
+                            ));
+                        }
+                        Op::TokCard
+                    }
                     TokenFormat::Preserve | TokenFormat::Digits => {
                         if !text_like {
                             return err(format!(
@@ -471,7 +594,10 @@ impl Masker {
                 };
                 let mut d = format!("tokenize({})", format.tag());
                 if let Some(l) = length {
-                    d = format!("tokenize(hex, length {l})");
+                    d = format!("tokenize({}, length {l})", format.tag());
+                }
+                if let Some(h) = email_domain {
+                    d.push_str(&format!(" @{h}"));
                 }
                 if domain.is_some() {
                     d.push_str(&format!(" domain {dom:?}"));
@@ -557,19 +683,72 @@ impl Masker {
                 };
                 (op, "shift".to_string(), d, true)
             }
+            MaskSpec::Generalize(g) => {
+                if !matches!(shape, ValueShape::Date | ValueShape::Timestamp) {
+                    return err(format!(
+                        "generalize needs a date or timestamp column; the column is {shape} (use round for numbers)"
+                    ));
+                }
+                (
+                    Op::Generalize(*g),
+                    String::new(),
+                    format!("generalize(to {})", g.name()),
+                    false,
+                )
+            }
+            MaskSpec::Round(step) => {
+                let bits = match shape {
+                    ValueShape::Int16 => Some(16),
+                    ValueShape::Int32 => Some(32),
+                    ValueShape::Int64 => Some(64),
+                    ValueShape::Number => None,
+                    _ => return err(format!("round needs a numeric column; the column is {shape} (use generalize for dates)")),
+                };
+                if bits.is_some() && step.exponent <= 0 {
+                    return err(
+                        "round to 1 or less leaves an integer unchanged: round to 10, 100, 1000…"
+                            .into(),
+                    );
+                }
+                if step.exponent > 30 {
+                    return err("round step too large (at most 1e30)".into());
+                }
+                let unit = if step.exponent >= 0 {
+                    format!("1{}", "0".repeat(step.exponent as usize))
+                } else {
+                    format!("0.{}1", "0".repeat((-step.exponent - 1) as usize))
+                };
+                (
+                    Op::Round(*step, bits),
+                    String::new(),
+                    format!("round({unit})"),
+                    false,
+                )
+            }
+            MaskSpec::Replace { pattern, with } => {
+                if !text_like {
+                    return err(format!("replace works on text; the column is {shape}"));
+                }
+                let re = regex::Regex::new(pattern)
+                    .map_err(|e| MaskBuildError(format!("replace pattern {pattern:?}: {e}")))?;
+                (
+                    Op::Replace(re, with.clone(), max_chars),
+                    String::new(),
+                    format!("replace({pattern:?} → {with:?})"),
+                    false,
+                )
+            }
             MaskSpec::Json(paths) => {
-                match shape {
-                    ValueShape::Jsonb => {}
-                    ValueShape::Json => {
-                        return err("json masking of a `json` column (which keeps its text as written) is not available yet; it works on jsonb".into())
-                    }
-                    _ => return err(format!("json masks jsonb documents; the column is {shape}")),
+                if !matches!(shape, ValueShape::Jsonb | ValueShape::Json) {
+                    return err(format!(
+                        "json masks json and jsonb documents; the column is {shape}"
+                    ));
                 }
                 let mut compiled = Vec::new();
                 let mut names = Vec::new();
                 for (path, inner) in paths {
                     let steps = json::parse_path(path).map_err(MaskBuildError)?;
-                    let m = Masker::new(inner, key, &ValueShape::Text { max_chars: None })
+                    let m = Masker::new(inner, key, &ValueShape::text())
                         .map_err(|e| MaskBuildError(format!("{path}: {e}")))?;
                     names.push(format!("{path} → {}", m.describe()));
                     compiled.push((steps, m));
@@ -620,6 +799,7 @@ impl Masker {
         Ok(Masker(std::sync::Arc::new(Compiled {
             op,
             key: keyed.then(|| key.clone()),
+            fold_case: fold_case && keyed,
             domain,
             describe,
         })))
@@ -630,6 +810,16 @@ impl Masker {
     pub fn apply(&self, input: &str, out: &mut String) -> Result<bool, MaskError> {
         let c = &*self.0;
         let key = c.key.as_ref();
+        let folded;
+        let input = if c.fold_case
+            && !matches!(c.op, Op::Preserve { .. })
+            && input.chars().any(char::is_uppercase)
+        {
+            folded = input.to_lowercase();
+            folded.as_str()
+        } else {
+            input
+        };
         match (&c.op, key) {
             (Op::Null, _) => return Ok(false),
             (Op::Value(v), _) => out.push_str(v),
@@ -648,7 +838,22 @@ impl Masker {
                 out.push_str(&t.to_string());
             }
             (Op::Preserve { digits_only }, Some(k)) => {
-                tokenize::preserve_class(k, &c.domain, input, *digits_only, out)
+                tokenize::preserve_class_folded(k, &c.domain, input, *digits_only, c.fold_case, out)
+            }
+            (Op::TokEmail { len, prefix, host }, Some(k)) => {
+                tokenize::email(k, &c.domain, input, *len, prefix, host.as_deref(), out)
+            }
+            (Op::TokCard, Some(k)) => tokenize::card(k, &c.domain, input, out),
+            (Op::Generalize(g), _) => coarse::generalize(*g, input, out)
+                .map_err(|e| MaskError(format!("generalize: {e}")))?,
+            (Op::Round(step, bits), _) => coarse::round(*step, *bits, input, out)
+                .map_err(|e| MaskError(format!("round: {e}")))?,
+            (Op::Replace(re, with, max_chars), _) => {
+                let r = re.replace_all(input, with.as_str());
+                match max_chars {
+                    Some(n) if r.chars().count() > *n => out.extend(r.chars().take(*n)),
+                    _ => out.push_str(&r),
+                }
             }
             (
                 Op::Partial {
@@ -710,7 +915,7 @@ impl Masker {
     pub fn is_injective(&self) -> bool {
         match &self.0.op {
             Op::Null | Op::Uuid | Op::Integer(_) | Op::Preserve { .. } | Op::UniquePhone => true,
-            Op::Hex { len, .. } => *len >= 16,
+            Op::Hex { len, .. } | Op::TokEmail { len, .. } => *len >= 16,
             Op::Fake {
                 kind, max_chars, ..
             } => match kind {
@@ -731,38 +936,54 @@ impl Masker {
     }
 }
 
-/// Mask the scalars at each path of a jsonb document; numbers stay numbers
-/// when the masked text is still a number, everything else becomes a string.
+/// Mask the scalars at each path of a json or jsonb document, rewriting
+/// only their text: numbers stay numbers when the masked text is still a
+/// number, everything else becomes a string, NULL becomes `null`.
 fn json_apply(
     paths: &[(Vec<json::Step>, Masker)],
     input: &str,
     out: &mut String,
 ) -> Result<(), MaskError> {
-    let mut doc: serde_json::Value = serde_json::from_str(input)
-        .map_err(|_| MaskError("json: the value is not a JSON document".into()))?;
-    let mut buf = String::new();
-    for (steps, masker) in paths {
-        json::visit(&mut doc, steps, &mut |v| {
-            let was_number = v.is_number();
-            let text = match &mut *v {
-                serde_json::Value::String(s) => std::mem::take(s),
-                other => other.to_string(),
-            };
-            buf.clear();
-            let written = masker.apply(&text, &mut buf).map_err(|e| e.0)?;
-            *v = if !written {
-                serde_json::Value::Null
-            } else if was_number {
-                serde_json::from_str::<serde_json::Number>(&buf)
-                    .map(serde_json::Value::Number)
-                    .unwrap_or_else(|_| serde_json::Value::String(buf.clone()))
-            } else {
-                serde_json::Value::String(buf.clone())
-            };
-            Ok(())
-        })
-        .map_err(MaskError)?;
+    let doc = json::scan(input)
+        .map_err(|e| MaskError(format!("json: the value is not a JSON document ({e})")))?;
+    // The first path that reaches a scalar masks it.
+    let mut edits: Vec<(usize, usize, usize)> = Vec::new();
+    let mut hits = Vec::new();
+    for (p, (steps, _)) in paths.iter().enumerate() {
+        hits.clear();
+        json::visit(&doc, steps, &mut hits);
+        for h in &hits {
+            if !edits.iter().any(|e| e.0 == h.start) {
+                edits.push((h.start, h.end, p));
+            }
+        }
     }
-    out.push_str(&doc.to_string());
+    edits.sort_unstable();
+    let mut last = 0;
+    let mut buf = String::new();
+    for (start, end, p) in edits {
+        out.push_str(&input[last..start]);
+        let raw = &input[start..end];
+        let is_string = raw.starts_with('"');
+        let text: std::borrow::Cow<str> = if is_string {
+            std::borrow::Cow::Owned(
+                serde_json::from_str::<String>(raw)
+                    .map_err(|_| MaskError("json: a string could not be decoded".into()))?,
+            )
+        } else {
+            std::borrow::Cow::Borrowed(raw)
+        };
+        buf.clear();
+        let written = paths[p].1.apply(&text, &mut buf)?;
+        if !written {
+            out.push_str("null");
+        } else if !is_string && serde_json::from_str::<serde_json::Number>(&buf).is_ok() {
+            out.push_str(&buf);
+        } else {
+            out.push_str(&serde_json::Value::String(std::mem::take(&mut buf)).to_string());
+        }
+        last = end;
+    }
+    out.push_str(&input[last..]);
     Ok(())
 }

@@ -13,7 +13,7 @@ fn m(spec: MaskSpec, shape: ValueShape) -> Masker {
 }
 
 fn text() -> ValueShape {
-    ValueShape::Text { max_chars: None }
+    ValueShape::text()
 }
 
 fn tok(format: TokenFormat) -> MaskSpec {
@@ -22,6 +22,7 @@ fn tok(format: TokenFormat) -> MaskSpec {
         length: None,
         prefix: None,
         domain: None,
+        email_domain: None,
     }
 }
 
@@ -83,6 +84,7 @@ fn deterministic_keyed_and_domain_separated() {
             length: None,
             prefix: None,
             domain: Some("x".into()),
+            email_domain: None,
         },
         text(),
     );
@@ -230,7 +232,8 @@ fn shapes_are_checked_when_built() {
     assert!(err(
         fake(FakeKind::Email),
         ValueShape::Text {
-            max_chars: Some(10)
+            max_chars: Some(10),
+            case_insensitive: false
         }
     )
     .contains("at least"));
@@ -239,19 +242,26 @@ fn shapes_are_checked_when_built() {
             format: TokenFormat::Hex,
             length: Some(80),
             prefix: None,
-            domain: None
+            domain: None,
+            email_domain: None,
         },
         text()
     )
     .contains("1 to 64"));
     assert!(err(
         MaskSpec::Value("toolong".into()),
-        ValueShape::Text { max_chars: Some(3) }
+        ValueShape::Text {
+            max_chars: Some(3),
+            case_insensitive: false
+        }
     )
     .contains("at most 3"));
     let short = m(
         fake(FakeKind::Name),
-        ValueShape::Text { max_chars: Some(4) },
+        ValueShape::Text {
+            max_chars: Some(4),
+            case_insensitive: false,
+        },
     );
     for i in 0..100 {
         assert!(apply(&short, &i.to_string()).chars().count() <= 4);
@@ -323,7 +333,7 @@ const GOLDEN_2: [&str; 11] = [
     "98.06",
     "se########ue",
     "mail mya.beier.cb4yepob489b39i8@example.net or +62 536 4948 7201",
-    r#"{"e":"mya.beier.cb4yepob489b39i8@example.net","k":1}"#,
+    r#"{"e": "mya.beier.cb4yepob489b39i8@example.net", "k": 1}"#,
 ];
 
 #[test]
@@ -392,4 +402,187 @@ fn unique_phones_keep_the_country_code_and_never_collide() {
         assert!(seen.insert(out));
     }
     assert!(p.is_injective());
+}
+
+fn tok_with(format: TokenFormat, email_domain: Option<&str>) -> MaskSpec {
+    MaskSpec::Tokenize {
+        format,
+        length: None,
+        prefix: None,
+        domain: None,
+        email_domain: email_domain.map(str::to_string),
+    }
+}
+
+fn citext() -> ValueShape {
+    ValueShape::Text {
+        max_chars: None,
+        case_insensitive: true,
+    }
+}
+
+#[test]
+fn golden_outputs_of_the_third_family() {
+    let cases: Vec<(MaskSpec, ValueShape, &str)> = vec![
+        (tok(TokenFormat::Email), text(), "Alice@Example.com"),
+        (
+            tok_with(TokenFormat::Email, Some("example.org")),
+            text(),
+            "alice@example.com",
+        ),
+        (tok(TokenFormat::Card), text(), "4111 1111 1111 1111"),
+        (fake(FakeKind::Sentence), text(), "hello"),
+        (fake(FakeKind::DateOfBirth), ValueShape::Date, "1987-06-15"),
+        (fake(FakeKind::Card), text(), "4111111111111111"),
+        (
+            MaskSpec::Generalize(Granularity::Month),
+            ValueShape::Timestamp,
+            "2024-03-05 12:34:56+00",
+        ),
+        (
+            MaskSpec::Round(RoundStep::parse("1000").unwrap()),
+            ValueShape::Number,
+            "52500.10",
+        ),
+        (
+            MaskSpec::Replace {
+                pattern: r"\d".into(),
+                with: "#".into(),
+            },
+            text(),
+            "ORD-2024-001",
+        ),
+        (
+            MaskSpec::Scrub(vec![
+                ScrubKind::Nik,
+                ScrubKind::Nric,
+                ScrubKind::Iban,
+                ScrubKind::Url,
+            ]),
+            text(),
+            "NIK 3174015708900003, NRIC S1234567D, IBAN GB29 NWBK 6016 1331 9268 19, https://x.io/r?email=a%40b.co&page=2",
+        ),
+        (
+            MaskSpec::Json(vec![("$.e".into(), fake(FakeKind::Email))]),
+            ValueShape::Json,
+            r#"{ "e" : "a@b.co",  "e": "c@d.co", "k": [1, 2] }"#,
+        ),
+    ];
+    let got: Vec<String> = cases
+        .iter()
+        .map(|(s, shape, v)| apply(&m(s.clone(), shape.clone()), v))
+        .collect();
+    assert_eq!(
+        got,
+        GOLDEN_3.to_vec(),
+        "masked output changed: a deliberate change needs a new version tag"
+    );
+}
+
+/// Outputs for the key `golden-key-0123456789`, pinned.
+const GOLDEN_3: [&str; 11] = [
+    r#"f23d92c55d108691@Example.com"#,
+    r#"15e3506641ac1c90@example.org"#,
+    r#"4139 6186 2883 9388"#,
+    r#"deleniti odio mollitia maiores autem quas reiciendis vero et voluptatum repellat."#,
+    r#"1973-05-22"#,
+    r#"4722886643788640"#,
+    r#"2024-03-01 00:00:00+00"#,
+    r#"53000"#,
+    r#"ORD-####-###"#,
+    r#"NIK 7310156506742445, NRIC S0467628I, IBAN GB85 EOQF 9569 6402 6436 31, https://x.io/r?email=b63216890f73bd8d&page=2"#,
+    r#"{ "e" : "mya.beier.cb4yepob489b39i8@example.net",  "e": "eli.renner.vdcsr5far3os3tns@example.com", "k": [1, 2] }"#,
+];
+
+#[test]
+fn citext_maskers_ignore_case_and_stay_unique() {
+    for spec in [
+        tok(TokenFormat::Hex),
+        tok(TokenFormat::Email),
+        tok(TokenFormat::Preserve),
+        fake(FakeKind::Email),
+    ] {
+        let ci = m(spec.clone(), citext());
+        let upper = apply(&ci, "Alice.Smith@Example.COM");
+        let lower = apply(&ci, "alice.smith@example.com");
+        assert_eq!(
+            upper.to_lowercase(),
+            lower.to_lowercase(),
+            "{}",
+            ci.describe()
+        );
+        // Case-insensitively distinct inputs stay distinct, whatever their case.
+        let mut seen = HashSet::new();
+        for i in 0..2000 {
+            let v = if i % 2 == 0 {
+                format!("User{i}@Mail.com")
+            } else {
+                format!("user{i}@mail.com")
+            };
+            assert!(
+                seen.insert(apply(&ci, &v).to_lowercase()),
+                "{}",
+                ci.describe()
+            );
+        }
+    }
+    // On text, case matters: the two spellings are different values.
+    let cs = m(tok(TokenFormat::Hex), text());
+    assert_ne!(apply(&cs, "A@x.io"), apply(&cs, "a@x.io"));
+}
+
+#[test]
+fn email_and_card_tokens_keep_their_form() {
+    let e = m(tok(TokenFormat::Email), text());
+    let out = apply(&e, "jane.doe@corp.example");
+    assert!(
+        out.ends_with("@corp.example") && !out.contains("jane"),
+        "{out}"
+    );
+    assert_eq!(out.split('@').next().map(str::len), Some(16));
+    assert!(e.is_injective());
+    let c = m(tok(TokenFormat::Card), text());
+    let out = apply(&c, "5500-0000-0000-0004");
+    assert_eq!(out.len(), 19);
+    assert!(
+        out.starts_with('5') && out != "5500-0000-0000-0004",
+        "{out}"
+    );
+    let digits: Vec<u8> = out
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect();
+    assert!(tokenize::luhn_ok(&digits), "{out}");
+    assert!(
+        Masker::new(&tok(TokenFormat::Card), &key(), &ValueShape::Int64).is_err(),
+        "card on bigint"
+    );
+}
+
+#[test]
+fn json_columns_keep_their_text_outside_masked_values() {
+    let j = m(
+        MaskSpec::Json(vec![
+            ("$..email".into(), fake(FakeKind::Email)),
+            ("$.n".into(), tok(TokenFormat::Digits)),
+        ]),
+        ValueShape::Json,
+    );
+    let doc = "{\n  \"email\": \"x@y.co\",\n  \"n\": 12345,\n  \"email\": \"z@y.co\",\n  \"keep\": [1.50, \"t\"],\n  \"sub\": {\"email\": null}\n}";
+    let out = apply(&j, doc);
+    assert!(!out.contains("x@y.co") && !out.contains("z@y.co"), "{out}");
+    assert!(out.starts_with("{\n  \"email\": \""), "{out}");
+    assert!(
+        out.ends_with(",\n  \"keep\": [1.50, \"t\"],\n  \"sub\": {\"email\": null}\n}"),
+        "{out}"
+    );
+    let n = out
+        .split("\"n\": ")
+        .nth(1)
+        .and_then(|r| r.split(',').next());
+    assert!(
+        n.is_some_and(|n| n.len() == 5 && n != "12345" && n.parse::<u32>().is_ok()),
+        "{out}"
+    );
 }

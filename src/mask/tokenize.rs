@@ -28,6 +28,81 @@ pub fn uuid(key: &MaskKey, domain: &str, input: &str, out: &mut String) {
     }
 }
 
+/// `prefix`, `len` hex digits of HMAC(key, domain, input), `@`, and the
+/// input's own domain (or `host` when given). A value without `@` gets
+/// `example.invalid`.
+pub fn email(
+    key: &MaskKey,
+    domain: &str,
+    input: &str,
+    len: usize,
+    prefix: &str,
+    host: Option<&str>,
+    out: &mut String,
+) {
+    out.push_str(prefix);
+    hex(key, domain, input, len, out);
+    out.push('@');
+    match (host, input.rsplit_once('@')) {
+        (Some(h), _) => out.push_str(h),
+        (None, Some((_, h))) if !h.is_empty() => out.push_str(h),
+        _ => out.push_str("example.invalid"),
+    }
+}
+
+/// A card number of the same layout: the first digit (the card network)
+/// kept, the following digits replaced by a keyed bijection, and the last
+/// digit set so that the number passes the Luhn check.
+pub fn card(key: &MaskKey, domain: &str, input: &str, out: &mut String) {
+    let start = out.len();
+    let first = input
+        .find(|c: char| c.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    out.push_str(&input[..first]);
+    preserve_class(key, domain, &input[first..], true, out);
+    fix_luhn(out, start);
+}
+
+/// Whether the digits pass the Luhn check.
+pub fn luhn_ok(digits: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, d) in digits.iter().rev().enumerate() {
+        let mut v = u32::from(*d);
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum % 10 == 0
+}
+
+/// Make the digits written from `start` on pass the Luhn check by setting the last digit.
+pub fn fix_luhn(out: &mut String, start: usize) {
+    let tail = &out[start..];
+    let digits: Vec<u8> = tail
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect();
+    let Some(last_pos) = tail.rfind(|c: char| c.is_ascii_digit()) else {
+        return;
+    };
+    for check in 0..10u8 {
+        let mut d = digits.clone();
+        if let Some(l) = d.last_mut() {
+            *l = check;
+        }
+        if luhn_ok(&d) {
+            let at = start + last_pos;
+            out.replace_range(at..at + 1, &char::from(b'0' + check).to_string());
+            return;
+        }
+    }
+}
+
 const FEISTEL_ROUNDS: u8 = 4;
 
 /// A keyed permutation of the integers of a 16, 32 or 64-bit type that maps
@@ -110,6 +185,22 @@ pub fn preserve_class(
     digits_only: bool,
     out: &mut String,
 ) {
+    preserve_class_folded(key, domain, input, digits_only, false, out)
+}
+
+/// [`preserve_class`], case-insensitively with `fold_case`: the token is
+/// computed on the lowercased input and the input's case is put back, so
+/// inputs equal but for case get outputs equal but for case, and inputs
+/// that differ otherwise get outputs that differ case-insensitively
+/// (unique-safe on citext).
+pub fn preserve_class_folded(
+    key: &MaskKey,
+    domain: &str,
+    input: &str,
+    digits_only: bool,
+    fold_case: bool,
+    out: &mut String,
+) {
     let bytes = input.as_bytes();
     let mapped = |b: u8| class(b).is_some() && (!digits_only || b.is_ascii_digit());
     let positions: Vec<usize> = (0..bytes.len()).filter(|&i| mapped(bytes[i])).collect();
@@ -134,7 +225,13 @@ pub fn preserve_class(
         .iter()
         .map(|&b| match b {
             b'a'..=b'z' if !digits_only => b'a',
-            b'A'..=b'Z' if !digits_only => b'A',
+            b'A'..=b'Z' if !digits_only => {
+                if fold_case {
+                    b'a'
+                } else {
+                    b'A'
+                }
+            }
             b'0'..=b'9' => b'0',
             other => other,
         })

@@ -14,7 +14,8 @@ use crate::config::{
     TableRule, TablesDefault,
 };
 use crate::mask::{
-    FakeKind, Locale, MaskKey, MaskSpec, Masker, ScrubKind, Shift, TokenFormat, ValueShape,
+    parse_template, FakeKind, Granularity, Locale, MaskKey, MaskSpec, Masker, RoundStep, ScrubKind,
+    Shift, TemplatePart, TokenFormat, ValueShape,
 };
 use crate::pg::ident::split_dotted;
 use crate::pg::QualifiedName;
@@ -239,6 +240,31 @@ pub fn build(
                             ),
                         ));
                     }
+                    for c in &cols {
+                        let ColumnAction::Template(parts) = &c.action else {
+                            continue;
+                        };
+                        for p in parts {
+                            let TemplatePart::Column(name) = p else {
+                                continue;
+                            };
+                            let bad = match cols.iter().find(|o| &o.name == name).map(|o| &o.action)
+                            {
+                                Some(ColumnAction::Omit(_)) => {
+                                    Some("is not copied (generated or default)")
+                                }
+                                Some(ColumnAction::Template(_)) => Some("is itself a template"),
+                                None => Some("has no rule"),
+                                _ => None,
+                            };
+                            if let Some(why) = bad {
+                                diags.push(Diagnostic::at(
+                                    r.columns.get(&c.name).and_then(|(k, _)| Loc::of(path, k)),
+                                    format!("{}.{}: the template refers to {name}, which {why}: refer to columns that are kept or masked", table.name, c.name),
+                                ));
+                            }
+                        }
+                    }
                     (Decision::Copy, cols, filter)
                 }
             }
@@ -371,6 +397,7 @@ pub fn shape_of(col: &Column) -> ValueShape {
         "uuid" => ValueShape::Uuid,
         "text" | "varchar" | "bpchar" | "citext" | "name" => ValueShape::Text {
             max_chars: col.max_chars,
+            case_insensitive: col.base_type == "citext",
         },
         "date" => ValueShape::Date,
         "timestamp" | "timestamptz" => ValueShape::Timestamp,
@@ -425,8 +452,10 @@ fn compile_column(
                     None if last => None,
                     None => return Err(at("only the last entry of a condition list may omit `when`".into())),
                 };
-                if matches!(w.mask.value, ColumnRule::When(_) | ColumnRule::Default) {
-                    return Err(at("inside a condition list use keep, null or a masker (not default or another list)".into()));
+                if matches!(&w.mask.value, ColumnRule::When(_) | ColumnRule::Default)
+                    || matches!(&w.mask.value, ColumnRule::Mask(m) if m.template.is_some())
+                {
+                    return Err(at("inside a condition list use keep, null or a masker (not default, template or another list)".into()));
                 }
                 let inner = compile_column(path, table, col, &w.mask.value, loc.clone(), opts, default_locale)?;
                 branches.push((cond, inner));
@@ -438,12 +467,35 @@ fn compile_column(
         }
         ColumnRule::Mask(cfg) if cfg.sql.is_some() => {
             let e = cfg.sql.as_ref().map(|e| expand_env(path, e, opts.env)).transpose().map_err(|d| at(d.message))?;
-            let others = cfg.fake.is_some() || cfg.tokenize.is_some() || cfg.value.is_some() || cfg.partial.is_some()
-                || cfg.shift.is_some() || cfg.json.is_some() || cfg.scrub.is_some() || cfg.each.is_some();
+            let others = masker_names(cfg).len() > 1;
             match e {
                 Some(e) if !others && !e.trim().is_empty() => Ok(ColumnAction::Sql(e)),
                 _ => Err(at("`sql:` takes a non-empty SQL expression and no other masker".into())),
             }
+        }
+        ColumnRule::Mask(cfg) if cfg.template.is_some() => {
+            if masker_names(cfg).len() > 1 {
+                return Err(at("`template:` takes no other masker".into()));
+            }
+            if !matches!(shape_of(col), ValueShape::Text { .. }) {
+                return Err(at(format!("template builds text; the column is {}", col.type_name)));
+            }
+            let t = cfg.template.as_ref().map(|t| expand_env(path, t, opts.env)).transpose().map_err(|d| at(d.message))?.unwrap_or_default();
+            let parts = parse_template(&t).map_err(&at)?;
+            for p in &parts {
+                if let TemplatePart::Column(c) = p {
+                    if c == &col.name {
+                        return Err(at(format!("template {t:?} refers to its own column: refer to other columns")));
+                    }
+                    if table.column(c).is_none() {
+                        return Err(at(format!("template {t:?} refers to {c}, which {} does not have ({})", table.name, column_list(table))));
+                    }
+                }
+            }
+            if table.unique_keys.iter().any(|k| k.columns.iter().any(|c| c == &col.name)) {
+                return Err(at("template on a primary key or unique column cannot promise distinct values: use tokenize".into()));
+            }
+            Ok(ColumnAction::Template(parts))
         }
         ColumnRule::Mask(cfg) => {
             let spec = mask_spec(path, cfg, opts, default_locale).map_err(&at)?;
@@ -488,13 +540,9 @@ fn compile_column(
     }
 }
 
-fn mask_spec(
-    path: &Path,
-    cfg: &MaskerConfig,
-    opts: &PlanOptions,
-    default_locale: &str,
-) -> Result<MaskSpec, String> {
-    let kinds: Vec<&str> = [
+/// The maskers a mapping names (exactly one is valid).
+fn masker_names(cfg: &MaskerConfig) -> Vec<&'static str> {
+    [
         cfg.fake.as_ref().map(|_| "fake"),
         cfg.tokenize.as_ref().map(|_| "tokenize"),
         cfg.value.as_ref().map(|_| "value"),
@@ -503,13 +551,37 @@ fn mask_spec(
         cfg.json.as_ref().map(|_| "json"),
         cfg.scrub.as_ref().map(|_| "scrub"),
         cfg.each.as_ref().map(|_| "each"),
+        cfg.generalize.as_ref().map(|_| "generalize"),
+        cfg.round.as_ref().map(|_| "round"),
+        cfg.replace.as_ref().map(|_| "replace"),
+        cfg.template.as_ref().map(|_| "template"),
+        cfg.sql.as_ref().map(|_| "sql"),
     ]
     .into_iter()
     .flatten()
-    .collect();
+    .collect()
+}
+
+fn mask_spec(
+    path: &Path,
+    cfg: &MaskerConfig,
+    opts: &PlanOptions,
+    default_locale: &str,
+) -> Result<MaskSpec, String> {
+    let kinds = masker_names(cfg);
+    if kinds.iter().any(|k| matches!(*k, "template" | "sql")) {
+        return Err(format!(
+            "`{}` computes a column from its row; it cannot be used inside json or each",
+            if kinds.contains(&"sql") {
+                "sql"
+            } else {
+                "template"
+            }
+        ));
+    }
     if kinds.len() != 1 {
         return Err(if kinds.is_empty() {
-            "no masker given: write one of fake, tokenize, value, partial, shift, json, scrub (or keep, null, default)".into()
+            "no masker given: write one of fake, tokenize, value, partial, shift, generalize, round, replace, template, json, scrub, each, sql (or keep, null, default)".into()
         } else {
             format!("one masker per column, found {}", kinds.join(" and "))
         });
@@ -521,6 +593,7 @@ fn mask_spec(
             ("length", cfg.length.is_some()),
             ("prefix", cfg.prefix.is_some()),
             ("domain", cfg.domain.is_some()),
+            ("email_domain", cfg.email_domain.is_some()),
         ];
         for (name, set) in given {
             if set && !allowed.contains(&name) {
@@ -565,16 +638,18 @@ fn mask_spec(
         });
     }
     if let Some(fmt) = &cfg.tokenize {
-        only(&["unique", "length", "prefix", "domain"])?;
+        only(&["unique", "length", "prefix", "domain", "email_domain"])?;
         let format = match fmt.value.as_str() {
             "hex" => TokenFormat::Hex,
             "uuid" => TokenFormat::Uuid,
             "integer" => TokenFormat::Integer,
             "preserve" => TokenFormat::Preserve,
             "digits" => TokenFormat::Digits,
+            "email" => TokenFormat::Email,
+            "card" => TokenFormat::Card,
             other => {
                 return Err(format!(
-                    "unknown token format `{other}`: this version has hex, uuid, integer, preserve, digits"
+                    "unknown token format `{other}`: this version has hex, uuid, integer, digits, email, card, preserve"
                 ))
             }
         };
@@ -583,6 +658,7 @@ fn mask_spec(
             length: cfg.length.as_ref().map(|l| l.value),
             prefix: cfg.prefix.as_ref().map(|p| p.value.clone()),
             domain,
+            email_domain: cfg.email_domain.as_ref().map(|d| d.value.clone()),
         });
     }
     if let Some(v) = &cfg.value {
@@ -618,6 +694,29 @@ fn mask_spec(
             (None, None, Some(p)) if p > 0.0 && p < 100.0 => Ok(MaskSpec::Shift(Shift::Percent(p))),
             _ => Err("shift takes exactly one of days (> 0), amount (> 0) or percent (between 0 and 100)".into()),
         };
+    }
+    if let Some(g) = &cfg.generalize {
+        only(&[])?;
+        let to = Granularity::parse(&g.value.to)
+            .ok_or_else(|| format!("generalize to `{}`: write year, month or day", g.value.to))?;
+        return Ok(MaskSpec::Generalize(to));
+    }
+    if let Some(r) = &cfg.round {
+        only(&[])?;
+        let step = RoundStep::parse(&r.value.0).ok_or_else(|| {
+            format!(
+                "round: {} is not a power of ten; write 1000, 100, 10, 1, 0.1, 0.01…",
+                r.value.0
+            )
+        })?;
+        return Ok(MaskSpec::Round(step));
+    }
+    if let Some(r) = &cfg.replace {
+        only(&[])?;
+        return Ok(MaskSpec::Replace {
+            pattern: r.value.pattern.clone(),
+            with: r.value.with.clone(),
+        });
     }
     if let Some(paths) = &cfg.json {
         only(&[])?;
@@ -657,8 +756,9 @@ fn mask_spec(
         for k in list {
             kinds.push(ScrubKind::parse(&k.value).ok_or_else(|| {
                 format!(
-                    "unknown scrub kind `{}`: this version finds email, phone, card, ip",
-                    k.value
+                    "unknown scrub kind `{}`: this version finds {}",
+                    k.value,
+                    ScrubKind::names().join(", ")
                 )
             })?);
         }
@@ -721,7 +821,20 @@ fn leaf_job(
     let mut extra: Vec<String> = Vec::new();
     let fields: Vec<FieldAction> = actions
         .iter()
-        .map(|a| field_op(a, base, &mut extra))
+        .map(|a| match a {
+            ColumnAction::Template(parts) => FieldAction::Template(
+                parts
+                    .iter()
+                    .map(|p| match p {
+                        TemplatePart::Text(t) => TemplatePart::Text(t.clone()),
+                        TemplatePart::Column(c) => TemplatePart::Column(
+                            names.iter().position(|n| n == c).unwrap_or(usize::MAX),
+                        ),
+                    })
+                    .collect(),
+            ),
+            other => field_op(other, base, &mut extra),
+        })
         .collect();
     select.extend(extra);
     LeafJob {
@@ -741,6 +854,8 @@ fn leaf_job(
 fn field_op(action: &ColumnAction, base: usize, extra: &mut Vec<String>) -> FieldAction {
     match action {
         ColumnAction::Keep | ColumnAction::Sql(_) | ColumnAction::Omit(_) => FieldAction::Keep,
+        // Refused inside condition lists when the plan is built.
+        ColumnAction::Template(_) => FieldAction::Null,
         ColumnAction::Null => FieldAction::Null,
         ColumnAction::Mask(m) => FieldAction::Mask(m.clone()),
         ColumnAction::When(branches) => {

@@ -8,7 +8,7 @@ mod glob;
 pub use build::{build, PlanOptions};
 
 pub use crate::copy::FieldOp as FieldAction;
-use crate::mask::Masker;
+use crate::mask::{Masker, TemplatePart};
 use crate::pg::QualifiedName;
 
 /// What a run will do.
@@ -78,6 +78,8 @@ pub enum ColumnAction {
     /// Conditions the source evaluates; the first that holds picks the action,
     /// the last entry (without a condition) applies otherwise.
     When(Vec<(Option<String>, ColumnAction)>),
+    /// Text built from other columns of the row, after they are masked.
+    Template(Vec<TemplatePart<String>>),
 }
 
 /// Why a column is left out of the COPY.
@@ -101,6 +103,16 @@ impl ColumnAction {
             ColumnAction::Omit(OmitReason::Default) => "default (target's DEFAULT)".into(),
             ColumnAction::Mask(m) => m.describe(),
             ColumnAction::Sql(e) => format!("sql({e})"),
+            ColumnAction::Template(parts) => {
+                let t: String = parts
+                    .iter()
+                    .map(|p| match p {
+                        TemplatePart::Text(t) => t.replace('{', "{{").replace('}', "}}"),
+                        TemplatePart::Column(c) => format!("{{{c}}}"),
+                    })
+                    .collect();
+                format!("template({t:?})")
+            }
             ColumnAction::When(branches) => {
                 let parts: Vec<String> = branches
                     .iter()
