@@ -7,13 +7,13 @@ use std::time::{Instant, SystemTime};
 
 use tokio_postgres::Client;
 
-use super::{JobStats, PipelineOptions};
+use super::{probe, JobStats, PipelineOptions};
 use crate::catalog::Catalog;
 use crate::config::LoadedRules;
 use crate::mask::MaskKey;
 use crate::pg::dump::PgDump;
 use crate::pg::{session, ConnInfo, QualifiedName};
-use crate::plan::{self, Decision, Plan, PlanOptions};
+use crate::plan::{self, Plan, PlanOptions};
 use crate::report::{Progress, ProgressStyle};
 use crate::sink::DatabaseSink;
 use crate::Error;
@@ -94,7 +94,11 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
     let tgt = sink.connect("schema").await?;
     guard_not_source(&src, &tgt).await?;
     guard_empty_target(&tgt, &req.target).await?;
-    check_filters(&src, &plan).await?;
+    let mut problems = probe::sql_runs(&src, &plan).await?;
+    problems.extend(probe::outputs_fit_types(&src, &plan, &catalog).await?);
+    if !problems.is_empty() {
+        return Err(Error::usage(probe::summary(&problems)));
+    }
     let server = session::server_major(&src)
         .await
         .map_err(|e| Error::runtime(format!("source: {e}")))?;
@@ -192,53 +196,6 @@ async fn guard_empty_target(tgt: &Client, conn: &ConnInfo) -> Result<(), Error> 
         names.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
         if names.len() > 3 { ", …" } else { "" }
     )))
-}
-
-/// Run every filter, `sql:` expression and `when` condition through EXPLAIN
-/// inside the snapshot (one leaf per table), so that a bad expression is
-/// reported, with its table, before anything is written.
-async fn check_filters(src: &Client, plan: &Plan) -> Result<(), Error> {
-    let mut problems = Vec::new();
-    for t in plan.tables.iter().filter(|t| t.decision == Decision::Copy) {
-        let Some(job) = t.leaves.first() else {
-            continue;
-        };
-        if !job.needs_select() {
-            continue;
-        }
-        let sql = format!("EXPLAIN {}", super::source_select_sql(job));
-        src.batch_execute("SAVEPOINT doppel_check")
-            .await
-            .map_err(|e| Error::runtime(format!("source: {e}")))?;
-        if let Err(e) = src.batch_execute(&sql).await {
-            let msg = e
-                .as_db_error()
-                .map(|d| d.message().to_string())
-                .unwrap_or_else(|| e.to_string());
-            let what = if t.filter.is_some() {
-                "filter or expressions"
-            } else {
-                "expressions"
-            };
-            problems.push(format!(
-                "  tables.{}: {what} cannot run on the source: {msg}",
-                t.name
-            ));
-        }
-        src.batch_execute("ROLLBACK TO SAVEPOINT doppel_check")
-            .await
-            .map_err(|e| Error::runtime(format!("source: {e}")))?;
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::usage(format!(
-            "{} table{} with SQL that does not run:\n{}",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" },
-            problems.join("\n")
-        )))
-    }
 }
 
 async fn read_sequences(

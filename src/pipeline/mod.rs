@@ -9,6 +9,7 @@
 
 mod database;
 mod job;
+pub mod probe;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -9,6 +9,7 @@ mod harness;
 
 mod copy_fidelity;
 mod errors;
+mod maskers;
 mod masking;
 mod schema_objects;
 mod snapshot;
