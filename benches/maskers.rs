@@ -5,7 +5,10 @@
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use doppel::copy::{FieldOp, RowTransform};
-use doppel::mask::{FakeKind, Locale, MaskKey, MaskSpec, Masker, TokenFormat, ValueShape};
+use doppel::mask::{
+    FakeKind, Granularity, Locale, MaskKey, MaskSpec, Masker, RoundStep, ScrubKind, TemplatePart,
+    TokenFormat, ValueShape,
+};
 
 fn inputs() -> Vec<String> {
     (0..1024)
@@ -28,34 +31,126 @@ fn maskers(c: &mut Criterion) {
         locale: Locale::En,
         domain: None,
     };
-    let cases: Vec<(&str, MaskSpec, ValueShape)> = vec![
-        ("tokenize_hex", tok(TokenFormat::Hex), text.clone()),
-        ("tokenize_uuid", tok(TokenFormat::Uuid), ValueShape::Uuid),
+    let ci = ValueShape::Text {
+        max_chars: None,
+        case_insensitive: true,
+    };
+    let emails = inputs();
+    let ints: Vec<String> = (0..1024).map(|i| (i * 7919).to_string()).collect();
+    let cards: Vec<String> = (0..1024)
+        .map(|i| format!("4111 1111 {:04} {:04}", i % 10_000, (i * 37) % 10_000))
+        .collect();
+    let times: Vec<String> = (0..1024)
+        .map(|i| format!("2024-{:02}-{:02} 12:34:56.789+00", 1 + i % 12, 1 + i % 28))
+        .collect();
+    let numbers: Vec<String> = (0..1024)
+        .map(|i| format!("{}.{:02}", 50_000 + i * 13, i % 100))
+        .collect();
+    let notes: Vec<String> = (0..1024)
+        .map(|i| format!("Ticket {i}: customer user{i}@corp.example.com called from +62 812-3456-{:04} about invoice INV-{i} and card 4111 1111 1111 1111.", i % 10_000))
+        .collect();
+    let docs: Vec<String> = (0..1024)
+        .map(|i| format!("{{\"id\": {i}, \"email\": \"user{i}@corp.example.com\", \"tags\": [\"a\", \"b\"], \"address\": {{\"street\": \"{i} Main St\", \"city\": \"Jakarta\"}}}}"))
+        .collect();
+    let cases: Vec<(&str, MaskSpec, ValueShape, &Vec<String>)> = vec![
+        ("tokenize_hex", tok(TokenFormat::Hex), text.clone(), &emails),
+        (
+            "tokenize_hex_citext",
+            tok(TokenFormat::Hex),
+            ci.clone(),
+            &emails,
+        ),
+        (
+            "tokenize_uuid",
+            tok(TokenFormat::Uuid),
+            ValueShape::Uuid,
+            &emails,
+        ),
         (
             "tokenize_preserve",
             tok(TokenFormat::Preserve),
             text.clone(),
+            &emails,
         ),
         (
             "tokenize_integer",
             tok(TokenFormat::Integer),
             ValueShape::Int64,
+            &ints,
         ),
-        ("fake_name", fake(FakeKind::Name), text.clone()),
-        ("fake_email", fake(FakeKind::Email), text.clone()),
-        ("fake_phone", fake(FakeKind::Phone), text.clone()),
+        (
+            "tokenize_email",
+            tok(TokenFormat::Email),
+            text.clone(),
+            &emails,
+        ),
+        (
+            "tokenize_card",
+            tok(TokenFormat::Card),
+            text.clone(),
+            &cards,
+        ),
+        ("fake_name", fake(FakeKind::Name), text.clone(), &emails),
+        ("fake_email", fake(FakeKind::Email), text.clone(), &emails),
+        ("fake_phone", fake(FakeKind::Phone), text.clone(), &emails),
+        (
+            "fake_sentence",
+            fake(FakeKind::Sentence),
+            text.clone(),
+            &emails,
+        ),
+        (
+            "fake_date_of_birth",
+            fake(FakeKind::DateOfBirth),
+            ValueShape::Date,
+            &emails,
+        ),
+        (
+            "generalize_month",
+            MaskSpec::Generalize(Granularity::Month),
+            ValueShape::Timestamp,
+            &times,
+        ),
+        (
+            "round_1000",
+            MaskSpec::Round(RoundStep::parse("1000").expect("step")),
+            ValueShape::Number,
+            &numbers,
+        ),
+        (
+            "replace_digits",
+            MaskSpec::Replace {
+                pattern: "[0-9]".into(),
+                with: "#".into(),
+            },
+            text.clone(),
+            &cards,
+        ),
+        (
+            "scrub_all_kinds",
+            MaskSpec::Scrub(
+                ["email", "phone", "card", "iban", "nik", "nric", "ip", "url"]
+                    .iter()
+                    .filter_map(|k| ScrubKind::parse(k))
+                    .collect(),
+            ),
+            text.clone(),
+            &notes,
+        ),
+        (
+            "json_two_paths",
+            MaskSpec::Json(vec![
+                ("$.email".into(), fake(FakeKind::Email)),
+                ("$..street".into(), fake(FakeKind::Street)),
+            ]),
+            ValueShape::Jsonb,
+            &docs,
+        ),
     ];
-    let strings = inputs();
-    let ints: Vec<String> = (0..1024).map(|i| (i * 7919).to_string()).collect();
     let mut group = c.benchmark_group("maskers");
     group.throughput(Throughput::Elements(1024));
-    for (name, spec, shape) in cases {
+    for (name, spec, shape, data) in cases {
         let m = Masker::new(&spec, &key, &shape).expect("bench masker");
-        let data = if shape == ValueShape::Int64 {
-            &ints
-        } else {
-            &strings
-        };
         let mut out = String::new();
         group.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| {
@@ -105,6 +200,15 @@ fn codec(c: &mut Criterion) {
         ("mask_one_column", {
             let mut v = vec![FieldOp::Keep; 6];
             v[1] = FieldOp::Mask(email.clone());
+            v
+        }),
+        ("mask_one_and_template", {
+            let mut v = vec![FieldOp::Keep; 6];
+            v[1] = FieldOp::Mask(email.clone());
+            v[2] = FieldOp::Template(vec![
+                TemplatePart::Text("Name ".into()),
+                TemplatePart::Column(1),
+            ]);
             v
         }),
     ] {
