@@ -341,10 +341,7 @@ async fn every_fake_kind_and_locale_through_the_pipeline() {
             assert_eq!(same, 0, "{col}: {same} values unchanged");
             let distinct: std::collections::HashSet<&String> = masked.iter().collect();
             // Small pools (user agents, cities) repeat; the rest must vary.
-            let least = if matches!(
-                k.as_ref(),
-                "user_agent" | "city" | "first_name" | "last_name"
-            ) {
+            let least = if matches!(*k, "user_agent" | "city" | "first_name" | "last_name") {
                 3
             } else {
                 30
