@@ -35,16 +35,86 @@ pub enum Command {
     Run(RunArgs),
     /// Start a throwaway cluster, load the bundled demo database and show a masked copy.
     Demo(DemoArgs),
+    /// Compare the rules with the live schema and report every problem (exit 3): a CI gate.
+    Check(CheckArgs),
+    /// Show what `run` would do, table by table, without copying anything.
+    Plan(PlanArgs),
     /// Print the JSON Schema of the rules file (for editors: `$schema=doppel.schema.json`).
     Schema,
+}
+
+/// The source database and how doppel treats it.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Source database: a libpq URL or key=value string (PG* variables and .pgpass apply).
+    #[arg(long, env = "DOPPEL_SOURCE")]
+    pub source: String,
+    /// lock_timeout on the source: doppel gives up rather than queue behind DDL (0: no limit).
+    #[arg(long, default_value = "10s")]
+    pub lock_timeout: String,
+    /// statement_timeout on the source: the longest one table's read may take (0: no limit).
+    #[arg(long, default_value = "4h")]
+    pub statement_timeout: String,
+}
+
+impl SourceArgs {
+    /// The limits, checked.
+    pub fn limits(&self) -> Result<crate::pg::session::SourceLimits, crate::Error> {
+        use crate::pg::session::SourceLimits;
+        Ok(SourceLimits {
+            lock_timeout: SourceLimits::parse_duration(&self.lock_timeout)
+                .map_err(|e| crate::Error::usage(format!("--lock-timeout: {e}")))?,
+            statement_timeout: SourceLimits::parse_duration(&self.statement_timeout)
+                .map_err(|e| crate::Error::usage(format!("--statement-timeout: {e}")))?,
+        })
+    }
+}
+
+/// How `check` and `plan` print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable text.
+    Text,
+    /// One JSON document.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::…`), for annotations.
+    Github,
+}
+
+/// Options of `doppel check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    /// The source.
+    pub source: SourceArgs,
+    /// The rules file (YAML).
+    #[arg(long)]
+    pub rules: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// Options of `doppel plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    /// The source.
+    pub source: SourceArgs,
+    /// The rules file (YAML).
+    #[arg(long)]
+    pub rules: PathBuf,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 /// Options of `doppel run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Source database: a libpq URL or key=value string (PG* variables and .pgpass apply).
-    #[arg(long, env = "DOPPEL_SOURCE")]
-    pub source: String,
+    #[command(flatten)]
+    /// The source.
+    pub source: SourceArgs,
     /// Target database: a libpq URL or key=value string.
     #[arg(long, env = "DOPPEL_TARGET")]
     pub target: String,
@@ -64,6 +134,10 @@ pub struct RunArgs {
     /// Progress display: bars on a terminal, log lines otherwise.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+    /// When the target already holds tables of the schemas being copied,
+    /// drop those schemas (with everything in them) and load afresh.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// How progress is shown.

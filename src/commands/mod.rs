@@ -1,7 +1,10 @@
 //! One file per subcommand. Each builds options from the command line and
 //! calls the stages; none holds logic worth testing on its own.
 
+pub mod check;
 pub mod demo;
+pub mod inspect;
+pub mod plan;
 pub mod run;
 pub mod schema;
 
@@ -14,6 +17,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Run(args) => run::run(args).await,
         Command::Demo(args) => demo::demo(args).await,
+        Command::Check(args) => check::check(args).await,
+        Command::Plan(args) => plan::plan(args).await,
         Command::Schema => schema::schema(),
     }
 }

@@ -16,15 +16,17 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
     let key = resolve_key(&rules.path, &rules.file, &env, args.random_key)
         .map_err(|d| Error::usage(Diagnostics(vec![d])))?;
     let source =
-        ConnInfo::parse(&args.source).map_err(|e| Error::usage(format!("--source: {e}")))?;
+        ConnInfo::parse(&args.source.source).map_err(|e| Error::usage(format!("--source: {e}")))?;
     let target =
         ConnInfo::parse(&args.target).map_err(|e| Error::usage(format!("--target: {e}")))?;
     let req = CopyRequest {
         source,
         target,
         key,
+        replace: args.replace,
         options: PipelineOptions {
             jobs: args.jobs.unwrap_or_else(super::default_jobs).max(1),
+            source_limits: args.source.limits()?,
             ..PipelineOptions::default()
         },
         progress: super::progress_style(args.progress),

@@ -50,6 +50,8 @@ pub struct PgDump {
     pub path: PathBuf,
     /// Major version (e.g. 15).
     pub major: u32,
+    /// `--lock-wait-timeout` (PostgreSQL interval syntax), if any.
+    pub lock_wait_timeout: Option<String>,
 }
 
 impl PgDump {
@@ -80,10 +82,18 @@ impl PgDump {
                 continue;
             };
             if major >= server_major {
-                return Ok(PgDump { path, major });
+                return Ok(PgDump {
+                    path,
+                    major,
+                    lock_wait_timeout: None,
+                });
             }
             if newest_too_old.as_ref().is_none_or(|d| d.major < major) {
-                newest_too_old = Some(PgDump { path, major });
+                newest_too_old = Some(PgDump {
+                    path,
+                    major,
+                    lock_wait_timeout: None,
+                });
             }
         }
         match newest_too_old {
@@ -117,6 +127,9 @@ impl PgDump {
             ]);
         if let Some(s) = snapshot {
             cmd.arg(format!("--snapshot={s}"));
+        }
+        if let Some(t) = self.lock_wait_timeout.as_deref().filter(|t| *t != "0") {
+            cmd.arg(format!("--lock-wait-timeout={t}"));
         }
         cmd.args(&args)
             .env_remove("PGPASSWORD")

@@ -28,6 +28,52 @@ pub async fn prepare(client: &Client, role: &str) -> Result<(), tokio_postgres::
         .await
 }
 
+/// Limits every source session runs with, so that doppel never waits long
+/// behind production DDL and never runs one statement without bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLimits {
+    /// `lock_timeout`: how long to wait for a table lock (PostgreSQL interval syntax).
+    pub lock_timeout: String,
+    /// `statement_timeout`: the longest one statement (one table's COPY) may run.
+    pub statement_timeout: String,
+}
+
+impl Default for SourceLimits {
+    fn default() -> Self {
+        SourceLimits {
+            lock_timeout: "10s".into(),
+            statement_timeout: "4h".into(),
+        }
+    }
+}
+
+impl SourceLimits {
+    /// Check a duration as the options take it: a number with an optional
+    /// unit (ms, s, min, h, d); `0` means no limit.
+    pub fn parse_duration(s: &str) -> Result<String, String> {
+        let t = s.trim();
+        let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+        let unit = &t[digits..];
+        if digits == 0 || !["", "ms", "s", "min", "h", "d"].contains(&unit) {
+            return Err(format!(
+                "`{s}` is not a duration: write a number with ms, s, min, h or d (e.g. 10s, 4h), or 0 for no limit"
+            ));
+        }
+        Ok(t.to_string())
+    }
+
+    /// Apply the limits to a session.
+    pub async fn apply(&self, client: &Client) -> Result<(), tokio_postgres::Error> {
+        client
+            .batch_execute(&format!(
+                "SET lock_timeout = {}; SET statement_timeout = {}",
+                quote_literal(&self.lock_timeout),
+                quote_literal(&self.statement_timeout)
+            ))
+            .await
+    }
+}
+
 /// Open the snapshot-exporting transaction on `client` and return the snapshot id.
 /// The transaction must stay open (the client alive) while others import it.
 pub async fn export_snapshot(client: &Client) -> Result<String, tokio_postgres::Error> {

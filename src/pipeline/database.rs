@@ -12,7 +12,7 @@ use crate::catalog::Catalog;
 use crate::config::LoadedRules;
 use crate::mask::MaskKey;
 use crate::pg::dump::PgDump;
-use crate::pg::{session, ConnInfo, QualifiedName};
+use crate::pg::{quote_ident, session, ConnInfo, QualifiedName};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::report::{Progress, ProgressStyle};
 use crate::sink::DatabaseSink;
@@ -32,6 +32,8 @@ pub struct CopyRequest {
     pub options: PipelineOptions,
     /// How progress is shown.
     pub progress: ProgressStyle,
+    /// Drop and recreate the schemas being copied when the target holds them.
+    pub replace: bool,
 }
 
 /// What a copy did so far; filled in as it goes, so that a failed run can
@@ -71,6 +73,11 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
     session::prepare(&src, "snapshot")
         .await
         .map_err(|e| Error::runtime(format!("source: cannot set session options: {e}")))?;
+    req.options
+        .source_limits
+        .apply(&src)
+        .await
+        .map_err(|e| Error::runtime(format!("source: {e}")))?;
     let snapshot = session::export_snapshot(&src)
         .await
         .map_err(|e| Error::runtime(format!("source: cannot export a snapshot: {e}")))?;
@@ -85,6 +92,7 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
         &PlanOptions {
             key: req.key.as_ref(),
             env: &env,
+            require_key: true,
         },
     )
     .map_err(Error::usage)?;
@@ -93,7 +101,13 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
     let sink = DatabaseSink::new(req.target.clone());
     let tgt = sink.connect("schema").await?;
     guard_not_source(&src, &tgt).await?;
-    guard_empty_target(&tgt, &req.target).await?;
+    let schemas: Vec<String> = {
+        let mut v: Vec<String> = plan.tables.iter().map(|t| t.name.schema.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let occupied = tables_in_schemas(&tgt, &schemas).await?;
     let mut problems = probe::sql_runs(&src, &plan).await?;
     problems.extend(probe::outputs_fit_types(&src, &plan, &catalog).await?);
     if !problems.is_empty() {
@@ -102,13 +116,16 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
     let server = session::server_major(&src)
         .await
         .map_err(|e| Error::runtime(format!("source: {e}")))?;
-    let pg_dump = PgDump::find(server).await.map_err(Error::runtime)?;
+    let mut pg_dump = PgDump::find(server).await.map_err(Error::runtime)?;
+    pg_dump.lock_wait_timeout = Some(req.options.source_limits.lock_timeout.clone());
     let (pre, post) = tokio::try_join!(
         pg_dump.schema_section(&req.source, "pre-data", Some(&snapshot)),
         pg_dump.schema_section(&req.source, "post-data", Some(&snapshot)),
     )
     .map_err(|e| Error::runtime(format!("source: {e}")))?;
     let sequences = read_sequences(&src, &plan.sequences).await?;
+    // Everything above only read; this is the first write to the target.
+    clear_target(&tgt, &req.target, &schemas, &occupied, req.replace).await?;
     phase(record, "prepare");
 
     DatabaseSink::apply_schema(&tgt, "pre-data", &pre)
@@ -169,33 +186,72 @@ async fn guard_not_source(src: &Client, tgt: &Client) -> Result<(), Error> {
     Ok(())
 }
 
-async fn guard_empty_target(tgt: &Client, conn: &ConnInfo) -> Result<(), Error> {
+/// Tables (and views, sequences) of `schemas` that the target already has.
+async fn tables_in_schemas(tgt: &Client, schemas: &[String]) -> Result<Vec<String>, Error> {
     let rows = tgt
         .query(
             "SELECT n.nspname::text || '.' || c.relname::text FROM pg_catalog.pg_class c \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') \
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-               AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_' \
+               AND n.nspname = ANY($1) \
                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') \
-             ORDER BY 1 LIMIT 4",
-            &[],
+             ORDER BY 1",
+            &[&schemas],
         )
         .await
         .map_err(|e| Error::runtime(format!("target: {e}")))?;
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let names: Vec<String> = rows
+    Ok(rows
         .iter()
         .filter_map(|r| r.try_get::<_, String>(0).ok())
-        .collect();
-    Err(Error::usage(format!(
-        "the target {} is not empty (it holds {}{}): doppel loads into an empty database; drop and recreate it, or choose another",
-        conn.describe(),
-        names.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
-        if names.len() > 3 { ", …" } else { "" }
-    )))
+        .collect())
+}
+
+/// The target must not hold tables of the schemas being copied, unless
+/// `--replace` was given: then those schemas are dropped (with everything in
+/// them) and recreated empty, in one transaction, before the schema is loaded.
+async fn clear_target(
+    tgt: &Client,
+    conn: &ConnInfo,
+    schemas: &[String],
+    occupied: &[String],
+    replace: bool,
+) -> Result<(), Error> {
+    if occupied.is_empty() {
+        return Ok(());
+    }
+    if !replace {
+        return Err(Error::usage(format!(
+            "the target {} is not empty: it already holds {} table{} of the schemas being copied ({}{}): pass --replace to drop and recreate {}, or load into an empty database",
+            conn.describe(),
+            occupied.len(),
+            if occupied.len() == 1 { "" } else { "s" },
+            occupied.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+            if occupied.len() > 3 { ", …" } else { "" },
+            schemas.join(", ")
+        )));
+    }
+    let mut sql = String::from("BEGIN;\n");
+    for s in schemas {
+        sql.push_str(&format!(
+            "DROP SCHEMA IF EXISTS {} CASCADE;\n",
+            quote_ident(s)
+        ));
+    }
+    if schemas.iter().any(|s| s == "public") {
+        // pg_dump assumes the public schema exists.
+        sql.push_str("CREATE SCHEMA public; GRANT USAGE ON SCHEMA public TO PUBLIC;\n");
+    }
+    sql.push_str("COMMIT;");
+    tracing::warn!(
+        "--replace: dropping {} table{} in schema{} {} of the target",
+        occupied.len(),
+        if occupied.len() == 1 { "" } else { "s" },
+        if schemas.len() == 1 { "" } else { "s" },
+        schemas.join(", ")
+    );
+    tgt.batch_execute(&sql)
+        .await
+        .map_err(|e| Error::runtime(format!("target: --replace: {e}")))
 }
 
 async fn read_sequences(

@@ -24,7 +24,7 @@ use crate::report::Progress;
 use crate::sink::DatabaseSink;
 
 pub use database::{copy_database, CopyRecord, CopyRequest};
-pub use job::{source_select_sql, JobError, JobStats};
+pub use job::{source_copy_sql, source_select_sql, JobError, JobStats};
 
 /// How the data pass runs.
 #[derive(Debug, Clone)]
@@ -37,6 +37,8 @@ pub struct PipelineOptions {
     pub queue_batches: usize,
     /// COPY format both ways.
     pub format: Format,
+    /// Limits on the source sessions.
+    pub source_limits: session::SourceLimits,
 }
 
 impl Default for PipelineOptions {
@@ -46,6 +48,7 @@ impl Default for PipelineOptions {
             batch_bytes: 64 * 1024,
             queue_batches: 4,
             format: Format::Text,
+            source_limits: session::SourceLimits::default(),
         }
     }
 }
@@ -83,23 +86,34 @@ pub async fn run(
                 .map_err(|e| {
                     crate::Error::runtime(format!("source: cannot set session options: {e}"))
                 })?;
-            session::import_snapshot(&src, &snapshot)
+            options
+                .source_limits
+                .apply(&src)
                 .await
-                .map_err(|e| {
-                    crate::Error::runtime(format!("source: cannot import snapshot {snapshot}: {e}"))
-                })?;
+                .map_err(|e| crate::Error::runtime(format!("source: {e}")))?;
             let tgt = sink.connect(&format!("writer {w}")).await?;
             let mut stats = Vec::new();
             loop {
                 let next = queue.lock().ok().and_then(|mut q| q.pop_front());
                 let Some(job) = next else { break };
+                // One read-only transaction per table, in the shared snapshot:
+                // a table's lock is held only while it is copied, so DDL on
+                // the source waits for one table's copy at most.
+                session::import_snapshot(&src, &snapshot)
+                    .await
+                    .map_err(|e| {
+                        crate::Error::runtime(format!(
+                            "source: cannot import snapshot {snapshot}: {e}"
+                        ))
+                    })?;
                 let s = job::copy_table(&src, &tgt, &job, &options, &progress)
                     .await
                     .map_err(|e| crate::Error::runtime(e.to_string()))?;
+                src.batch_execute("COMMIT")
+                    .await
+                    .map_err(|e| crate::Error::runtime(format!("source: {e}")))?;
                 stats.push(s);
             }
-            // End the read-only transaction politely.
-            let _ = src.batch_execute("COMMIT").await;
             Ok::<_, crate::Error>(stats)
         });
     }

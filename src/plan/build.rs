@@ -5,6 +5,7 @@ use std::path::Path;
 use serde_saphyr::Spanned;
 
 use super::glob::column_pattern_match;
+use super::suggest;
 use super::{
     ColumnAction, ColumnPlan, Decision, FieldAction, LeafJob, OmitReason, Plan, TablePlan,
 };
@@ -26,6 +27,9 @@ pub struct PlanOptions<'a> {
     pub key: Option<&'a MaskKey>,
     /// Environment lookup for `${NAME}` in rules strings.
     pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// Whether a missing key is an error (`run`) or not (`check`, `plan`,
+    /// which never mask data and work with a placeholder).
+    pub require_key: bool,
 }
 
 /// Where a column's rule came from, with its place in the file.
@@ -41,6 +45,19 @@ pub fn build(
     catalog: &Catalog,
     opts: &PlanOptions,
 ) -> Result<Plan, Diagnostics> {
+    let (plan, diags) = build_all(rules, catalog, opts);
+    diags.into_result()?;
+    Ok(plan)
+}
+
+/// Compile `rules` against `catalog`, returning the plan of everything that
+/// compiled together with every problem (the columns and tables with
+/// problems are left out of the plan), for `check`.
+pub fn build_all(
+    rules: &LoadedRules,
+    catalog: &Catalog,
+    opts: &PlanOptions,
+) -> (Plan, Diagnostics) {
     let path = rules.path.as_path();
     let file = &rules.file;
     let mut diags = Diagnostics::default();
@@ -227,16 +244,26 @@ pub fn build(
                             .iter()
                             .map(|c| format!("{} ({})", c.name, c.type_name))
                             .collect();
+                        let add: Vec<String> = uncovered
+                            .iter()
+                            .map(|c| {
+                                format!(
+                                    "{}: {}",
+                                    suggest::yaml_key(&c.name),
+                                    suggest::column_rule(table, c)
+                                )
+                            })
+                            .collect();
                         diags.push(Diagnostic::at(
                             Loc::of(path, key),
                             format!(
-                                "{}: {} column{} without a rule (deny by default): {}. Add each under tables.{}.columns with keep or a masker, e.g. `{}: keep`",
+                                "{}: {} column{} without a rule (deny by default; new in the source since the rules were written?): {}. Add under tables.{}.columns, after review: {}",
                                 table.name,
                                 uncovered.len(),
                                 if uncovered.len() == 1 { "" } else { "s" },
                                 list.join(", "),
                                 table.name,
-                                uncovered[0].name
+                                add.join("; ")
                             ),
                         ));
                     }
@@ -296,7 +323,7 @@ pub fn build(
         });
     }
 
-    if opts.key.is_none() && !needs_key.is_empty() {
+    if opts.require_key && opts.key.is_none() && !needs_key.is_empty() {
         let first = needs_key
             .iter()
             .take(3)
@@ -314,13 +341,13 @@ pub fn build(
         ));
     }
 
-    diags.into_result()?;
-    Ok(Plan {
+    let plan = Plan {
         tables,
         sequences: catalog.sequences.clone(),
         matviews: catalog.matviews.clone(),
         key_fingerprint: opts.key.map(|k| k.fingerprint()),
-    })
+    };
+    (plan, diags)
 }
 
 /// Whether an action uses the key (a keyed masker, also inside conditions).

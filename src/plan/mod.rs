@@ -4,8 +4,9 @@
 
 mod build;
 mod glob;
+pub mod suggest;
 
-pub use build::{build, PlanOptions};
+pub use build::{build, build_all, shape_of, PlanOptions};
 
 pub use crate::copy::FieldOp as FieldAction;
 use crate::mask::{Masker, TemplatePart};

@@ -1,0 +1,157 @@
+//! `doppel check`: the rules against the live schema, every finding at
+//! once, exit 3 on any error. A CI gate: a migration that adds a column no
+//! rule covers fails the build instead of leaking into staging.
+
+use serde_json::json;
+
+use super::inspect::inspect;
+use crate::cli::{CheckArgs, OutputFormat};
+use crate::config::{Diagnostic, Loc};
+use crate::plan::{suggest, Decision};
+use crate::{Error, ExitCode};
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Error,
+    Notice,
+}
+
+impl Level {
+    fn name(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Notice => "notice",
+        }
+    }
+}
+
+struct Finding {
+    level: Level,
+    loc: Option<Loc>,
+    message: String,
+}
+
+/// Run `doppel check`.
+pub async fn check(args: CheckArgs) -> Result<ExitCode, Error> {
+    let ins = inspect(&args.source, &args.rules).await?;
+    let mut findings: Vec<Finding> = Vec::new();
+    let error = |d: Diagnostic| Finding {
+        level: Level::Error,
+        loc: d.loc,
+        message: d.message,
+    };
+    findings.extend(ins.problems.0.iter().cloned().map(error));
+    findings.extend(ins.source_problems().await?.into_iter().map(error));
+    for t in &ins.plan.tables {
+        let Decision::SchemaOnly(why) = &t.decision else {
+            continue;
+        };
+        if ins.locate(&t.name.to_string(), None).is_some() {
+            continue; // listed with rows: none
+        }
+        let Some(table) = ins.catalog.by_name(&t.name) else {
+            continue;
+        };
+        findings.push(Finding {
+            level: Level::Notice,
+            loc: None,
+            message: format!(
+                "{}: {why}: its schema is copied, no rows ({}). To copy its rows, review and add under tables:\n{}",
+                t.name,
+                if table.estimate_rows > 0.0 {
+                    format!("about {} rows in the source", table.estimate_rows as u64)
+                } else {
+                    "not analyzed yet".to_string()
+                },
+                suggest::table_rule(table).trim_end()
+            ),
+        });
+    }
+    let _ = ins.client.batch_execute("COMMIT").await;
+    let errors = findings.iter().filter(|f| f.level == Level::Error).count();
+    let notices = findings.len() - errors;
+    let path = ins.rules.path.display().to_string();
+    match args.format {
+        OutputFormat::Text => {
+            for f in &findings {
+                let at = f.loc.as_ref().map(|l| format!("{l}: ")).unwrap_or_default();
+                println!("{}: {at}{}", f.level.name(), f.message);
+            }
+            println!(
+                "{}: {errors} error{}, {notices} notice{} ({} against {})",
+                if errors == 0 { "ok" } else { "failed" },
+                if errors == 1 { "" } else { "s" },
+                if notices == 1 { "" } else { "s" },
+                path,
+                ins.source.describe()
+            );
+        }
+        OutputFormat::Json => {
+            let list: Vec<serde_json::Value> = findings
+                .iter()
+                .map(|f| {
+                    json!({
+                        "level": f.level.name(),
+                        "file": f.loc.as_ref().map(|l| l.path.display().to_string()),
+                        "line": f.loc.as_ref().map(|l| l.line),
+                        "column": f.loc.as_ref().map(|l| l.column),
+                        "message": f.message,
+                    })
+                })
+                .collect();
+            let doc = json!({
+                "ok": errors == 0,
+                "rules": path,
+                "source": ins.source.describe(),
+                "errors": errors,
+                "notices": notices,
+                "findings": list,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(Error::runtime)?
+            );
+        }
+        OutputFormat::Github => {
+            for f in &findings {
+                let mut props = Vec::new();
+                let file = f
+                    .loc
+                    .as_ref()
+                    .map(|l| l.path.display().to_string())
+                    .unwrap_or(path.clone());
+                props.push(format!("file={}", gh_escape_prop(&file)));
+                if let Some(l) = &f.loc {
+                    props.push(format!("line={}", l.line));
+                    props.push(format!("col={}", l.column));
+                }
+                props.push("title=doppel check".to_string());
+                println!(
+                    "::{} {}::{}",
+                    f.level.name(),
+                    props.join(","),
+                    gh_escape(&f.message)
+                );
+            }
+            println!("doppel check: {errors} errors, {notices} notices");
+        }
+    }
+    Ok(if errors == 0 {
+        ExitCode::Success
+    } else {
+        ExitCode::Check
+    })
+}
+
+/// Escape a workflow command's message.
+fn gh_escape(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escape a workflow command's property value.
+fn gh_escape_prop(s: &str) -> String {
+    gh_escape(s).replace(':', "%3A").replace(',', "%2C")
+}

@@ -1,0 +1,113 @@
+//! What `check` and `plan` share: the rules, and the source read inside one
+//! read-only snapshot, compiled into a plan together with every problem.
+
+use tokio_postgres::Client;
+
+use crate::catalog::Catalog;
+use crate::cli::SourceArgs;
+use crate::config::{
+    load_rules, resolve_key, Diagnostic, Diagnostics, LoadedRules, Loc, TableRule,
+};
+use crate::mask::MaskKey;
+use crate::pg::{session, ConnInfo, QualifiedName};
+use crate::plan::{self, Plan, PlanOptions};
+use crate::Error;
+
+/// The rules compiled against the live source.
+pub struct Inspection {
+    /// The rules.
+    pub rules: LoadedRules,
+    /// The source, for display.
+    pub source: ConnInfo,
+    /// The source session, still inside its read-only snapshot.
+    pub client: Client,
+    /// The source's catalog.
+    pub catalog: Catalog,
+    /// Everything that compiled.
+    pub plan: Plan,
+    /// Every problem the rules have against the schema.
+    pub problems: Diagnostics,
+    /// The key, when the environment has it (never needed to inspect).
+    pub key: Option<MaskKey>,
+}
+
+/// Load the rules, open the source read-only and compile.
+pub async fn inspect(source: &SourceArgs, rules: &std::path::Path) -> Result<Inspection, Error> {
+    let rules = load_rules(rules).map_err(Error::usage)?;
+    let env = |name: &str| std::env::var(name).ok();
+    // `check` runs in CI, where the key is usually absent: a key that
+    // cannot be resolved is not a problem here.
+    let key = resolve_key(&rules.path, &rules.file, &env, false)
+        .ok()
+        .flatten();
+    let limits = source.limits()?;
+    let conn =
+        ConnInfo::parse(&source.source).map_err(|e| Error::usage(format!("--source: {e}")))?;
+    let client = conn
+        .connect()
+        .await
+        .map_err(|e| Error::runtime(format!("source: {e}")))?;
+    session::prepare(&client, "check")
+        .await
+        .map_err(|e| Error::runtime(format!("source: {e}")))?;
+    limits
+        .apply(&client)
+        .await
+        .map_err(|e| Error::runtime(format!("source: {e}")))?;
+    client
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .await
+        .map_err(|e| Error::runtime(format!("source: {e}")))?;
+    let catalog = Catalog::load(&client)
+        .await
+        .map_err(|e| Error::runtime(format!("source: reading the catalog: {e}")))?;
+    let (plan, problems) = plan::build_all(
+        &rules,
+        &catalog,
+        &PlanOptions {
+            key: key.as_ref(),
+            env: &env,
+            require_key: false,
+        },
+    );
+    Ok(Inspection {
+        rules,
+        source: conn,
+        client,
+        catalog,
+        plan,
+        problems,
+        key,
+    })
+}
+
+impl Inspection {
+    /// Where the rules mention `table` (and `column`), for findings the
+    /// source made.
+    pub fn locate(&self, table: &str, column: Option<&str>) -> Option<Loc> {
+        let path = &self.rules.path;
+        let (key, rule) = self.rules.file.tables.iter().find(|(k, _)| {
+            QualifiedName::parse_user(&k.value).is_some_and(|n| n.to_string() == table)
+        })?;
+        if let (Some(c), TableRule::Rules(r)) = (column, rule) {
+            if let Some((ck, _)) = r.columns.get(c) {
+                return Loc::of(path, ck);
+            }
+        }
+        Loc::of(path, key)
+    }
+
+    /// The problems only the source can find (filters and expressions that
+    /// do not run, masked values a domain or enum rejects), located in the rules.
+    pub async fn source_problems(&self) -> Result<Vec<Diagnostic>, Error> {
+        let mut found = crate::pipeline::probe::sql_runs(&self.client, &self.plan).await?;
+        found.extend(
+            crate::pipeline::probe::outputs_fit_types(&self.client, &self.plan, &self.catalog)
+                .await?,
+        );
+        Ok(found
+            .into_iter()
+            .map(|f| Diagnostic::at(self.locate(&f.table, f.column.as_deref()), f.to_string()))
+            .collect())
+    }
+}

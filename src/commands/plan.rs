@@ -1,0 +1,150 @@
+//! `doppel plan`: what `run` would do, per table: the row estimate, the
+//! exact source query with its filter, each column's masker and the rule
+//! that chose it, the load order, and what is left out and why. Nothing is
+//! copied and the key is never needed (its fingerprint is shown when the
+//! environment has it).
+
+use serde_json::json;
+
+use super::inspect::inspect;
+use crate::cli::{OutputFormat, PlanArgs};
+use crate::pipeline::{source_copy_sql, PipelineOptions};
+use crate::plan::Decision;
+use crate::report::human_bytes;
+use crate::{Error, ExitCode};
+
+/// Run `doppel plan`.
+pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
+    let ins = inspect(&args.source, &args.rules).await?;
+    let mut problems = ins.problems.clone();
+    problems.0.extend(ins.source_problems().await?);
+    let _ = ins.client.batch_execute("COMMIT").await;
+    let options = PipelineOptions::default();
+    let order: Vec<String> = ins
+        .plan
+        .jobs()
+        .iter()
+        .map(|j| j.table.to_string())
+        .collect();
+    let limits = args.source.limits()?;
+    let key = ins
+        .plan
+        .key_fingerprint
+        .clone()
+        .or_else(|| ins.key.as_ref().map(|k| k.fingerprint()));
+    let tables: Vec<serde_json::Value> = ins
+        .plan
+        .tables
+        .iter()
+        .map(|t| {
+            let rows: u64 = t.leaves.iter().map(|l| l.estimate_rows).sum();
+            let bytes: u64 = t.leaves.iter().map(|l| l.bytes).sum();
+            json!({
+                "table": t.name.to_string(),
+                "copy": t.decision == Decision::Copy,
+                "excluded_because": match &t.decision { Decision::SchemaOnly(why) => Some(why.clone()), Decision::Copy => None },
+                "estimate_rows": rows,
+                "bytes": bytes,
+                "filter": t.filter,
+                "load_order": t.leaves.iter().filter_map(|l| order.iter().position(|o| o == &l.table.to_string()).map(|p| p + 1)).min(),
+                "queries": t.leaves.iter().map(|l| source_copy_sql(l, &options)).collect::<Vec<_>>(),
+                "columns": t.columns.iter().map(|c| json!({
+                    "column": c.name,
+                    "type": c.type_name,
+                    "masker": if t.decision == Decision::Copy { c.action.describe() } else { "no rows".to_string() },
+                    "rule": c.rule,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    match args.format {
+        OutputFormat::Json => {
+            let doc = json!({
+                "rules": ins.rules.path.display().to_string(),
+                "rules_sha256": ins.rules.sha256,
+                "source": ins.source.describe(),
+                "key_fingerprint": key,
+                "source_limits": { "lock_timeout": limits.lock_timeout, "statement_timeout": limits.statement_timeout },
+                "load_order": order,
+                "tables": tables,
+                "sequences": ins.plan.sequences.len(),
+                "materialized_views": ins.plan.matviews.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+                "problems": problems.0.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(Error::runtime)?
+            );
+        }
+        OutputFormat::Text | OutputFormat::Github => {
+            println!(
+                "plan for {} (sha256 {}…) against {}",
+                ins.rules.path.display(),
+                &ins.rules.sha256[..12.min(ins.rules.sha256.len())],
+                ins.source.describe()
+            );
+            println!(
+                "key: {}; source limits: lock_timeout {}, statement_timeout {}",
+                key.as_deref()
+                    .unwrap_or("not available here (only its fingerprint is ever shown)"),
+                limits.lock_timeout,
+                limits.statement_timeout
+            );
+            let copied = ins
+                .plan
+                .tables
+                .iter()
+                .filter(|t| t.decision == Decision::Copy)
+                .count();
+            println!(
+                "{copied} tables copied, {} schema only; load order (largest first): {}",
+                ins.plan.tables.len() - copied,
+                order.join(", ")
+            );
+            for (t, j) in ins.plan.tables.iter().zip(&tables) {
+                println!();
+                match &t.decision {
+                    Decision::SchemaOnly(why) => {
+                        println!("{}: schema only ({why})", t.name);
+                        continue;
+                    }
+                    Decision::Copy => println!(
+                        "{}: copy, {}, {}{}",
+                        t.name,
+                        match j["estimate_rows"].as_u64() {
+                            Some(0) | None => "rows not estimated (never analyzed)".to_string(),
+                            Some(n) => format!("~{n} rows"),
+                        },
+                        human_bytes(j["bytes"].as_u64().unwrap_or(0)),
+                        j["load_order"]
+                            .as_u64()
+                            .map(|o| format!(", load order {o}"))
+                            .unwrap_or_default()
+                    ),
+                }
+                for l in &t.leaves {
+                    println!("  query: {}", source_copy_sql(l, &options));
+                }
+                let width = t.columns.iter().map(|c| c.name.len()).max().unwrap_or(0);
+                for c in &t.columns {
+                    println!("  {:width$}  {}  ← {}", c.name, c.action.describe(), c.rule);
+                }
+            }
+            println!();
+            println!(
+                "then: {} sequences set, {} materialized views refreshed",
+                ins.plan.sequences.len(),
+                ins.plan.matviews.len()
+            );
+            if !problems.is_empty() {
+                println!();
+                println!("run would refuse: {problems}");
+            }
+        }
+    }
+    Ok(if problems.is_empty() {
+        ExitCode::Success
+    } else {
+        ExitCode::Usage
+    })
+}
