@@ -46,21 +46,24 @@ pub async fn inspect(source: &SourceArgs, rules: &std::path::Path) -> Result<Ins
     let client = conn
         .connect()
         .await
-        .map_err(|e| Error::runtime(format!("source: {e}")))?;
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
     session::prepare(&client, "check")
         .await
-        .map_err(|e| Error::runtime(format!("source: {e}")))?;
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
     limits
         .apply(&client)
         .await
-        .map_err(|e| Error::runtime(format!("source: {e}")))?;
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
     client
         .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await
-        .map_err(|e| Error::runtime(format!("source: {e}")))?;
-    let catalog = Catalog::load(&client)
-        .await
-        .map_err(|e| Error::runtime(format!("source: reading the catalog: {e}")))?;
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+    let catalog = Catalog::load(&client).await.map_err(|e| {
+        Error::runtime(format!(
+            "source: reading the catalog: {}",
+            crate::pg::pg_text(&e)
+        ))
+    })?;
     let (plan, problems) = plan::build_all(
         &rules,
         &catalog,

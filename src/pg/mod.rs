@@ -32,3 +32,21 @@ pub fn versioned_bin_dirs(tools: &[&str]) -> Vec<(u32, std::path::PathBuf)> {
     found.sort_by_key(|(major, _)| std::cmp::Reverse(*major));
     found
 }
+
+/// The text of an error and its causes, for messages: the database's own
+/// message for a server error (`ERROR: canceling statement due to lock
+/// timeout`), where the driver alone would only say `db error`.
+pub fn pg_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if text == "db error" {
+            text = more;
+        } else if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
+}

@@ -69,22 +69,31 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
         .source
         .connect()
         .await
-        .map_err(|e| Error::runtime(format!("source: {e}")))?;
-    session::prepare(&src, "snapshot")
-        .await
-        .map_err(|e| Error::runtime(format!("source: cannot set session options: {e}")))?;
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+    session::prepare(&src, "snapshot").await.map_err(|e| {
+        Error::runtime(format!(
+            "source: cannot set session options: {}",
+            crate::pg::pg_text(&e)
+        ))
+    })?;
     req.options
         .source_limits
         .apply(&src)
         .await
-        .map_err(|e| Error::runtime(format!("source: {e}")))?;
-    let snapshot = session::export_snapshot(&src)
-        .await
-        .map_err(|e| Error::runtime(format!("source: cannot export a snapshot: {e}")))?;
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+    let snapshot = session::export_snapshot(&src).await.map_err(|e| {
+        Error::runtime(format!(
+            "source: cannot export a snapshot: {}",
+            crate::pg::pg_text(&e)
+        ))
+    })?;
     record.snapshot = Some(snapshot.clone());
-    let catalog = Catalog::load(&src)
-        .await
-        .map_err(|e| Error::runtime(format!("source: reading the catalog: {e}")))?;
+    let catalog = Catalog::load(&src).await.map_err(|e| {
+        Error::runtime(format!(
+            "source: reading the catalog: {}",
+            crate::pg::pg_text(&e)
+        ))
+    })?;
     let env = |name: &str| std::env::var(name).ok();
     let plan = plan::build(
         &req.rules,
@@ -115,14 +124,14 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
     }
     let server = session::server_major(&src)
         .await
-        .map_err(|e| Error::runtime(format!("source: {e}")))?;
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
     let mut pg_dump = PgDump::find(server).await.map_err(Error::runtime)?;
     pg_dump.lock_wait_timeout = Some(req.options.source_limits.lock_timeout.clone());
     let (pre, post) = tokio::try_join!(
         pg_dump.schema_section(&req.source, "pre-data", Some(&snapshot)),
         pg_dump.schema_section(&req.source, "post-data", Some(&snapshot)),
     )
-    .map_err(|e| Error::runtime(format!("source: {e}")))?;
+    .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
     let sequences = read_sequences(&src, &plan.sequences).await?;
     // Everything above only read; this is the first write to the target.
     clear_target(&tgt, &req.target, &schemas, &occupied, req.replace).await?;
@@ -169,10 +178,10 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
 async fn guard_not_source(src: &Client, tgt: &Client) -> Result<(), Error> {
     let a = session::database_identity(src)
         .await
-        .map_err(|e| Error::runtime(format!("source: {e}")))?;
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
     let b = session::database_identity(tgt)
         .await
-        .map_err(|e| Error::runtime(format!("target: {e}")))?;
+        .map_err(|e| Error::runtime(format!("target: {}", crate::pg::pg_text(&e))))?;
     let same_server = match (a.system_identifier, b.system_identifier) {
         (Some(x), Some(y)) => x == y && a.started == b.started,
         _ => a.started == b.started,
@@ -199,7 +208,7 @@ async fn tables_in_schemas(tgt: &Client, schemas: &[String]) -> Result<Vec<Strin
             &[&schemas],
         )
         .await
-        .map_err(|e| Error::runtime(format!("target: {e}")))?;
+        .map_err(|e| Error::runtime(format!("target: {}", crate::pg::pg_text(&e))))?;
     Ok(rows
         .iter()
         .filter_map(|r| r.try_get::<_, String>(0).ok())
@@ -251,7 +260,7 @@ async fn clear_target(
     );
     tgt.batch_execute(&sql)
         .await
-        .map_err(|e| Error::runtime(format!("target: --replace: {e}")))
+        .map_err(|e| Error::runtime(format!("target: --replace: {}", crate::pg::pg_text(&e))))
 }
 
 async fn read_sequences(
@@ -268,7 +277,12 @@ async fn read_sequences(
         let rows = src
             .query(&sql.join(" UNION ALL "), &[])
             .await
-            .map_err(|e| Error::runtime(format!("source: reading sequences: {e}")))?;
+            .map_err(|e| {
+                Error::runtime(format!(
+                    "source: reading sequences: {}",
+                    crate::pg::pg_text(&e)
+                ))
+            })?;
         for r in rows {
             let i: i32 = r.try_get(0).map_err(|e| Error::runtime(e.to_string()))?;
             let v: i64 = r.try_get(1).map_err(|e| Error::runtime(e.to_string()))?;

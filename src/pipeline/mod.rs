@@ -77,20 +77,20 @@ pub async fn run(
         let options = options.clone();
         let progress = progress.clone();
         set.spawn(async move {
-            let src = source
-                .connect()
-                .await
-                .map_err(|e| crate::Error::runtime(format!("source: {e}")))?;
+            let src = source.connect().await.map_err(|e| {
+                crate::Error::runtime(format!("source: {}", crate::pg::pg_text(&e)))
+            })?;
             session::prepare(&src, &format!("reader {w}"))
                 .await
                 .map_err(|e| {
-                    crate::Error::runtime(format!("source: cannot set session options: {e}"))
+                    crate::Error::runtime(format!(
+                        "source: cannot set session options: {}",
+                        crate::pg::pg_text(&e)
+                    ))
                 })?;
-            options
-                .source_limits
-                .apply(&src)
-                .await
-                .map_err(|e| crate::Error::runtime(format!("source: {e}")))?;
+            options.source_limits.apply(&src).await.map_err(|e| {
+                crate::Error::runtime(format!("source: {}", crate::pg::pg_text(&e)))
+            })?;
             let tgt = sink.connect(&format!("writer {w}")).await?;
             let mut stats = Vec::new();
             loop {
@@ -109,9 +109,9 @@ pub async fn run(
                 let s = job::copy_table(&src, &tgt, &job, &options, &progress)
                     .await
                     .map_err(|e| crate::Error::runtime(e.to_string()))?;
-                src.batch_execute("COMMIT")
-                    .await
-                    .map_err(|e| crate::Error::runtime(format!("source: {e}")))?;
+                src.batch_execute("COMMIT").await.map_err(|e| {
+                    crate::Error::runtime(format!("source: {}", crate::pg::pg_text(&e)))
+                })?;
                 stats.push(s);
             }
             Ok::<_, crate::Error>(stats)

@@ -61,7 +61,8 @@ async fn attempt(
     sql: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
 ) -> Result<Result<(), String>, Error> {
-    let src_err = |e: tokio_postgres::Error| Error::runtime(format!("source: {e}"));
+    let src_err =
+        |e: tokio_postgres::Error| Error::runtime(format!("source: {}", crate::pg::pg_text(&e)));
     src.batch_execute("SAVEPOINT doppel_probe")
         .await
         .map_err(src_err)?;
@@ -141,10 +142,13 @@ pub async fn outputs_fit_types(
                 c = quote_ident(&col.name),
                 t = t.name.quoted()
             );
-            let rows = src
-                .query(&sample_sql, &[])
-                .await
-                .map_err(|e| Error::runtime(format!("source: sampling {}: {e}", t.name)))?;
+            let rows = src.query(&sample_sql, &[]).await.map_err(|e| {
+                Error::runtime(format!(
+                    "source: sampling {}: {}",
+                    t.name,
+                    crate::pg::pg_text(&e)
+                ))
+            })?;
             let mut inputs: Vec<String> = rows.iter().filter_map(|r| r.get(0)).collect();
             if inputs.is_empty() {
                 // A constant needs no input; other maskers have nothing to show.

@@ -38,13 +38,15 @@ impl DatabaseSink {
 
     /// Open a prepared connection to the target.
     pub async fn connect(&self, role: &str) -> Result<Client, crate::Error> {
-        let client = self
-            .conn
-            .connect()
-            .await
-            .map_err(|e| crate::Error::runtime(format!("target: {e}")))?;
+        let client =
+            self.conn.connect().await.map_err(|e| {
+                crate::Error::runtime(format!("target: {}", crate::pg::pg_text(&e)))
+            })?;
         session::prepare(&client, role).await.map_err(|e| {
-            crate::Error::runtime(format!("target: cannot set session options: {e}"))
+            crate::Error::runtime(format!(
+                "target: cannot set session options: {}",
+                crate::pg::pg_text(&e)
+            ))
         })?;
         Ok(client)
     }
@@ -131,7 +133,10 @@ impl DatabaseSink {
             set.spawn(async move {
                 let c = sink.connect(&format!("post-data {w}")).await?;
                 c.batch_execute(&preamble).await.map_err(|e| {
-                    crate::Error::runtime(format!("target: post-data settings: {e}"))
+                    crate::Error::runtime(format!(
+                        "target: post-data settings: {}",
+                        crate::pg::pg_text(&e)
+                    ))
                 })?;
                 loop {
                     let next = queue.lock().ok().and_then(|mut q| {

@@ -7,6 +7,7 @@
 
 mod harness;
 
+mod check;
 mod copy_fidelity;
 mod errors;
 mod maskers;
