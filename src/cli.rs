@@ -116,8 +116,17 @@ pub struct RunArgs {
     /// The source.
     pub source: SourceArgs,
     /// Target database: a libpq URL or key=value string.
-    #[arg(long, env = "DOPPEL_TARGET")]
-    pub target: String,
+    #[arg(
+        long,
+        env = "DOPPEL_TARGET",
+        required_unless_present = "output",
+        conflicts_with = "output"
+    )]
+    pub target: Option<String>,
+    /// Write one plain SQL file instead (`-` for standard output) that
+    /// `psql -v ON_ERROR_STOP=1 -f FILE` loads into an empty database.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
     /// The rules file (YAML).
     #[arg(long)]
     pub rules: PathBuf,

@@ -10,7 +10,7 @@ use crate::cli::DemoArgs;
 use crate::config::{parse_loaded_rules, resolve_key, Diagnostics};
 use crate::pg::cluster::TempCluster;
 use crate::pg::ConnInfo;
-use crate::pipeline::{copy_database, CopyRecord, CopyRequest, PipelineOptions};
+use crate::pipeline::{copy_database, CopyRecord, CopyRequest, Destination, PipelineOptions};
 use crate::report::ProgressStyle;
 use crate::{Error, ExitCode};
 
@@ -96,7 +96,9 @@ async fn run_demo(cluster: &TempCluster, args: &DemoArgs) -> Result<(), Error> {
     let req = CopyRequest {
         replace: false,
         source: ConnInfo::parse(&cluster.url("demo_prod")).map_err(Error::runtime)?,
-        target: ConnInfo::parse(&cluster.url("demo_staging")).map_err(Error::runtime)?,
+        target: Destination::Database(
+            ConnInfo::parse(&cluster.url("demo_staging")).map_err(Error::runtime)?,
+        ),
         rules,
         key,
         options: PipelineOptions {

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use crate::cli::RunArgs;
 use crate::config::{load_rules, resolve_key, Diagnostics};
 use crate::pg::ConnInfo;
-use crate::pipeline::{copy_database, CopyRecord, CopyRequest, PipelineOptions};
+use crate::pipeline::{copy_database, CopyRecord, CopyRequest, Destination, PipelineOptions};
 use crate::report::{human_bytes, RunReport};
 use crate::{Error, ExitCode};
 
@@ -17,8 +17,14 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         .map_err(|d| Error::usage(Diagnostics(vec![d])))?;
     let source =
         ConnInfo::parse(&args.source.source).map_err(|e| Error::usage(format!("--source: {e}")))?;
-    let target =
-        ConnInfo::parse(&args.target).map_err(|e| Error::usage(format!("--target: {e}")))?;
+    let target = match (&args.target, &args.output) {
+        (_, Some(p)) if p.as_os_str() == "-" => Destination::File(None),
+        (_, Some(p)) => Destination::File(Some(p.clone())),
+        (Some(t), None) => Destination::Database(
+            ConnInfo::parse(t).map_err(|e| Error::usage(format!("--target: {e}")))?,
+        ),
+        (None, None) => return Err(Error::usage("give --target URL or --output FILE")),
+    };
     let req = CopyRequest {
         source,
         target,

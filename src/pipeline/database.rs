@@ -22,8 +22,8 @@ use crate::Error;
 pub struct CopyRequest {
     /// The source database.
     pub source: ConnInfo,
-    /// The target database.
-    pub target: ConnInfo,
+    /// Where the copy goes.
+    pub target: Destination,
     /// The parsed rules.
     pub rules: LoadedRules,
     /// The masking key, if any.
@@ -34,6 +34,27 @@ pub struct CopyRequest {
     pub progress: ProgressStyle,
     /// Drop and recreate the schemas being copied when the target holds them.
     pub replace: bool,
+}
+
+/// Where a copy goes.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    /// A database, loaded directly.
+    Database(ConnInfo),
+    /// One plain SQL file (`None`: standard output) that psql loads into an
+    /// empty database.
+    File(Option<PathBuf>),
+}
+
+impl Destination {
+    /// For logs and reports: the database (never its password) or the file.
+    pub fn describe(&self) -> String {
+        match self {
+            Destination::Database(c) => c.describe(),
+            Destination::File(Some(p)) => format!("file {}", p.display()),
+            Destination::File(None) => "standard output".into(),
+        }
+    }
 }
 
 /// What a copy did so far; filled in as it goes, so that a failed run can
@@ -107,16 +128,25 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
     .map_err(Error::usage)?;
     record.plan = Some(plan.clone());
 
-    let sink = DatabaseSink::new(req.target.clone());
-    let tgt = sink.connect("schema").await?;
-    guard_not_source(&src, &tgt).await?;
-    let schemas: Vec<String> = {
-        let mut v: Vec<String> = plan.tables.iter().map(|t| t.name.schema.clone()).collect();
-        v.sort();
-        v.dedup();
-        v
+    // Everything up to the first write only reads: the target is checked
+    // and the source probed before anything is written anywhere.
+    let db = match &req.target {
+        Destination::Database(conn) => {
+            let sink = DatabaseSink::new(conn.clone());
+            let tgt = sink.connect("schema").await?;
+            guard_not_source(&src, &tgt).await?;
+            let schemas: Vec<String> = {
+                let mut v: Vec<String> =
+                    plan.tables.iter().map(|t| t.name.schema.clone()).collect();
+                v.sort();
+                v.dedup();
+                v
+            };
+            let occupied = tables_in_schemas(&tgt, &schemas).await?;
+            Some((conn, sink, tgt, schemas, occupied))
+        }
+        Destination::File(_) => None,
     };
-    let occupied = tables_in_schemas(&tgt, &schemas).await?;
     let mut problems = probe::sql_runs(&src, &plan).await?;
     problems.extend(probe::outputs_fit_types(&src, &plan, &catalog).await?);
     if !problems.is_empty() {
@@ -133,8 +163,36 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
     )
     .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
     let sequences = read_sequences(&src, &plan.sequences).await?;
-    // Everything above only read; this is the first write to the target.
-    clear_target(&tgt, &req.target, &schemas, &occupied, req.replace).await?;
+    let jobs = plan.jobs();
+    let total_rows: u64 = jobs.iter().map(|j| j.estimate_rows).sum();
+    let progress = Progress::new(req.progress, total_rows);
+    let Some((conn, sink, tgt, schemas, occupied)) = db else {
+        let Destination::File(out) = &req.target else {
+            unreachable!("a database destination has a connection")
+        };
+        phase(record, "prepare");
+        let result = super::file::write_sql(
+            &super::file::SqlDump {
+                source: &req.source,
+                snapshot: &snapshot,
+                plan: &plan,
+                pre_data: &pre,
+                post_data: &post,
+                sequences: &sequences,
+                rules_sha256: &req.rules.sha256,
+            },
+            out,
+            jobs,
+            &req.options,
+            &progress,
+        )
+        .await;
+        let _ = src.batch_execute("COMMIT").await;
+        record.stats = result?;
+        phase(record, "data");
+        return Ok(());
+    };
+    clear_target(&tgt, conn, &schemas, &occupied, req.replace).await?;
     phase(record, "prepare");
 
     DatabaseSink::apply_schema(&tgt, "pre-data", &pre)
@@ -142,15 +200,12 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
         .map_err(Error::runtime)?;
     phase(record, "pre-data");
 
-    let jobs = plan.jobs();
-    let total_rows: u64 = jobs.iter().map(|j| j.estimate_rows).sum();
     tracing::info!(
         tables = jobs.len(),
         estimate_rows = total_rows,
         jobs = req.options.jobs,
         "copying data"
     );
-    let progress = Progress::new(req.progress, total_rows);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
     let drawer = {
         let p = progress.clone();

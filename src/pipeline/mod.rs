@@ -8,6 +8,7 @@
 //! table leaves nothing half-written.
 
 mod database;
+pub mod file;
 mod job;
 pub mod probe;
 
@@ -23,7 +24,7 @@ use crate::plan::LeafJob;
 use crate::report::Progress;
 use crate::sink::DatabaseSink;
 
-pub use database::{copy_database, CopyRecord, CopyRequest};
+pub use database::{copy_database, CopyRecord, CopyRequest, Destination};
 pub use job::{source_copy_sql, source_select_sql, JobError, JobStats};
 
 /// How the data pass runs.

@@ -1,0 +1,249 @@
+//! `--output FILE|-`: the copy as one plain SQL file that
+//! `psql -v ON_ERROR_STOP=1 -f FILE` loads into an empty database: the
+//! source's pre-data schema, one `COPY … FROM stdin` block per table (the
+//! same masked rows the database sink loads), sequence values, post-data
+//! (indexes, constraints, triggers) and materialized view refreshes. Tables
+//! are written one after another in name order, so the same input gives
+//! the same file. A file is written beside its final name and renamed when
+//! complete: a failed run never leaves a half-written file behind.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use bytes::BytesMut;
+use futures_util::StreamExt;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use super::{job::JobStats, source_copy_sql, PipelineOptions};
+use crate::copy::RowTransform;
+use crate::pg::{quote_ident, quote_literal, session, ConnInfo, QualifiedName};
+use crate::plan::{LeafJob, Plan};
+use crate::report::Progress;
+use crate::Error;
+
+/// Everything of the copy except the rows.
+pub struct SqlDump<'a> {
+    /// The source.
+    pub source: &'a ConnInfo,
+    /// The exported snapshot every read imports.
+    pub snapshot: &'a str,
+    /// The plan.
+    pub plan: &'a Plan,
+    /// pg_dump's pre-data section.
+    pub pre_data: &'a str,
+    /// pg_dump's post-data section.
+    pub post_data: &'a str,
+    /// Sequence values read in the snapshot.
+    pub sequences: &'a [(QualifiedName, i64, bool)],
+    /// sha256 of the rules file.
+    pub rules_sha256: &'a str,
+}
+
+/// Write the SQL file (`None`: standard output).
+pub async fn write_sql(
+    dump: &SqlDump<'_>,
+    out: &Option<PathBuf>,
+    mut jobs: Vec<LeafJob>,
+    options: &PipelineOptions,
+    progress: &Progress,
+) -> Result<Vec<JobStats>, Error> {
+    jobs.sort_by(|a, b| a.table.cmp(&b.table));
+    match out {
+        None => {
+            let mut w = tokio::io::BufWriter::new(tokio::io::stdout());
+            let stats = write_all(dump, &mut w, &jobs, options, progress).await?;
+            w.flush()
+                .await
+                .map_err(|e| Error::runtime(format!("standard output: {e}")))?;
+            Ok(stats)
+        }
+        Some(path) => {
+            let partial = partial_path(path);
+            let file = tokio::fs::File::create(&partial).await.map_err(|e| {
+                Error::runtime(format!(
+                    "--output {}: cannot create {}: {e}",
+                    path.display(),
+                    partial.display()
+                ))
+            })?;
+            let mut w = tokio::io::BufWriter::with_capacity(1 << 20, file);
+            let result = write_all(dump, &mut w, &jobs, options, progress).await;
+            let result = match result {
+                Ok(stats) => w
+                    .flush()
+                    .await
+                    .map(|_| stats)
+                    .map_err(|e| Error::runtime(format!("--output {}: {e}", path.display()))),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(stats) => {
+                    tokio::fs::rename(&partial, path).await.map_err(|e| {
+                        Error::runtime(format!(
+                            "--output {}: cannot rename {}: {e}",
+                            path.display(),
+                            partial.display()
+                        ))
+                    })?;
+                    Ok(stats)
+                }
+                Err(e) => {
+                    let _ = tokio::fs::remove_file(&partial).await;
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+/// `dir/.name.partial`: beside the final file, so the rename is atomic.
+fn partial_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "doppel.sql".into());
+    path.with_file_name(format!(".{name}.partial"))
+}
+
+async fn put<W: AsyncWrite + Unpin>(w: &mut W, bytes: &[u8]) -> Result<(), Error> {
+    w.write_all(bytes)
+        .await
+        .map_err(|e| Error::runtime(format!("--output: writing: {e}")))
+}
+
+async fn write_all<W: AsyncWrite + Unpin>(
+    dump: &SqlDump<'_>,
+    w: &mut W,
+    jobs: &[LeafJob],
+    options: &PipelineOptions,
+    progress: &Progress,
+) -> Result<Vec<JobStats>, Error> {
+    let header = format!(
+        "-- doppel: a masked copy of {} (snapshot {}), rules sha256 {}{}\n\
+         -- Load into an empty database: psql -v ON_ERROR_STOP=1 -f FILE\n\n",
+        dump.source.describe(),
+        dump.snapshot,
+        dump.rules_sha256,
+        dump.plan
+            .key_fingerprint
+            .as_ref()
+            .map(|k| format!(", key {k}"))
+            .unwrap_or_default()
+    );
+    put(w, header.as_bytes()).await?;
+    put(w, dump.pre_data.as_bytes()).await?;
+    // The rows are in the text form this session wrote them in.
+    put(
+        w,
+        format!("\n{};\n\n", session::SESSION_SETTINGS).as_bytes(),
+    )
+    .await?;
+
+    let src = dump
+        .source
+        .connect()
+        .await
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+    session::prepare(&src, "reader")
+        .await
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+    options
+        .source_limits
+        .apply(&src)
+        .await
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+    let mut stats = Vec::new();
+    for job in jobs {
+        session::import_snapshot(&src, dump.snapshot)
+            .await
+            .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+        stats.push(copy_table(&src, w, job, options, progress).await?);
+        src.batch_execute("COMMIT")
+            .await
+            .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+    }
+
+    let mut tail = String::new();
+    for (name, v, called) in dump.sequences {
+        tail.push_str(&format!(
+            "SELECT pg_catalog.setval({}, {v}, {called});\n",
+            quote_literal(&name.quoted())
+        ));
+    }
+    tail.push('\n');
+    tail.push_str(dump.post_data);
+    tail.push('\n');
+    for m in &dump.plan.matviews {
+        tail.push_str(&format!("REFRESH MATERIALIZED VIEW {};\n", m.quoted()));
+    }
+    put(w, tail.as_bytes()).await?;
+    Ok(stats)
+}
+
+async fn copy_table<W: AsyncWrite + Unpin>(
+    src: &tokio_postgres::Client,
+    w: &mut W,
+    job: &LeafJob,
+    options: &PipelineOptions,
+    progress: &Progress,
+) -> Result<JobStats, Error> {
+    let started = Instant::now();
+    let counter = progress.start_table(&job.table, job.estimate_rows, job.bytes);
+    let cols: Vec<String> = job.columns.iter().map(|c| quote_ident(c)).collect();
+    put(
+        w,
+        format!(
+            "COPY {} ({}) FROM stdin;\n",
+            job.table.quoted(),
+            cols.join(", ")
+        )
+        .as_bytes(),
+    )
+    .await?;
+    let source_err = |e: tokio_postgres::Error| {
+        Error::runtime(format!(
+            "source: reading {}: {}",
+            job.table,
+            crate::pg::pg_text(&e)
+        ))
+    };
+    let stream = src
+        .copy_out(&source_copy_sql(job, options))
+        .await
+        .map_err(source_err)?;
+    let mut stream = std::pin::pin!(stream);
+    let mut transform =
+        RowTransform::with_source_fields(job.columns.clone(), job.fields.clone(), job.select.len());
+    let mut out = BytesMut::with_capacity(options.batch_bytes * 2);
+    let (mut bytes_read, mut bytes_written) = (0u64, 0u64);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(source_err)?;
+        bytes_read += chunk.len() as u64;
+        transform
+            .push(&chunk, &mut out)
+            .map_err(|e| Error::runtime(format!("{}: {e}", job.table)))?;
+        if out.len() >= options.batch_bytes {
+            bytes_written += out.len() as u64;
+            put(w, &out).await?;
+            out.clear();
+            counter.add(transform.rows(), bytes_read);
+        }
+    }
+    transform
+        .finish()
+        .map_err(|e| Error::runtime(format!("{}: {e}", job.table)))?;
+    bytes_written += out.len() as u64;
+    put(w, &out).await?;
+    put(w, b"\\.\n\n").await?;
+    counter.add(transform.rows(), bytes_read);
+    counter.finish();
+    Ok(JobStats {
+        table: job.table.clone(),
+        rule_table: job.rule_table.clone(),
+        rows_read: transform.rows(),
+        rows_written: transform.rows(),
+        bytes_read,
+        bytes_written,
+        duration: started.elapsed(),
+    })
+}
