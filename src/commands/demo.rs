@@ -96,9 +96,9 @@ async fn run_demo(cluster: &TempCluster, args: &DemoArgs) -> Result<(), Error> {
     let req = CopyRequest {
         replace: false,
         source: ConnInfo::parse(&cluster.url("demo_prod")).map_err(Error::runtime)?,
-        target: Destination::Database(
+        target: Destination::Database(Box::new(
             ConnInfo::parse(&cluster.url("demo_staging")).map_err(Error::runtime)?,
-        ),
+        )),
         rules,
         key,
         options: PipelineOptions {

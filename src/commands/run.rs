@@ -20,9 +20,9 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
     let target = match (&args.target, &args.output) {
         (_, Some(p)) if p.as_os_str() == "-" => Destination::File(None),
         (_, Some(p)) => Destination::File(Some(p.clone())),
-        (Some(t), None) => Destination::Database(
+        (Some(t), None) => Destination::Database(Box::new(
             ConnInfo::parse(t).map_err(|e| Error::usage(format!("--target: {e}")))?,
-        ),
+        )),
         (None, None) => return Err(Error::usage("give --target URL or --output FILE")),
     };
     let req = CopyRequest {

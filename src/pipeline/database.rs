@@ -40,7 +40,7 @@ pub struct CopyRequest {
 #[derive(Debug, Clone)]
 pub enum Destination {
     /// A database, loaded directly.
-    Database(ConnInfo),
+    Database(Box<ConnInfo>),
     /// One plain SQL file (`None`: standard output) that psql loads into an
     /// empty database.
     File(Option<PathBuf>),
@@ -132,7 +132,7 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
     // and the source probed before anything is written anywhere.
     let db = match &req.target {
         Destination::Database(conn) => {
-            let sink = DatabaseSink::new(conn.clone());
+            let sink = DatabaseSink::new(conn.as_ref().clone());
             let tgt = sink.connect("schema").await?;
             guard_not_source(&src, &tgt).await?;
             let schemas: Vec<String> = {
