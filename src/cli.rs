@@ -36,9 +36,9 @@ pub enum Command {
     /// Start a throwaway cluster, load the bundled demo database and show a masked copy.
     Demo(DemoArgs),
     /// Compare the rules with the live schema and report every problem (exit 3): a CI gate.
-    Check(CheckArgs),
+    Check(InspectArgs),
     /// Show what `run` would do, table by table, without copying anything.
-    Plan(PlanArgs),
+    Plan(InspectArgs),
     /// Print the JSON Schema of the rules file (for editors: `$schema=doppel.schema.json`).
     Schema,
 }
@@ -81,30 +81,16 @@ pub enum OutputFormat {
     Github,
 }
 
-/// Options of `doppel check`.
+/// Options of `doppel check` and `doppel plan`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct InspectArgs {
     #[command(flatten)]
     /// The source.
     pub source: SourceArgs,
     /// The rules file (YAML).
     #[arg(long)]
     pub rules: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
-}
-
-/// Options of `doppel plan`.
-#[derive(Debug, Args)]
-pub struct PlanArgs {
-    #[command(flatten)]
-    /// The source.
-    pub source: SourceArgs,
-    /// The rules file (YAML).
-    #[arg(long)]
-    pub rules: PathBuf,
-    /// Output format (text or json).
+    /// Output format (`plan` prints github as text).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
 }

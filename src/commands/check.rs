@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::inspect::inspect;
-use crate::cli::{CheckArgs, OutputFormat};
+use crate::cli::{InspectArgs, OutputFormat};
 use crate::config::{Diagnostic, Loc};
 use crate::plan::{suggest, Decision};
 use crate::{Error, ExitCode};
@@ -33,7 +33,7 @@ struct Finding {
 }
 
 /// Run `doppel check`.
-pub async fn check(args: CheckArgs) -> Result<ExitCode, Error> {
+pub async fn check(args: InspectArgs) -> Result<ExitCode, Error> {
     let ins = inspect(&args.source, &args.rules).await?;
     let mut findings: Vec<Finding> = Vec::new();
     let error = |d: Diagnostic| Finding {

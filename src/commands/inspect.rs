@@ -103,11 +103,7 @@ impl Inspection {
     /// The problems only the source can find (filters and expressions that
     /// do not run, masked values a domain or enum rejects), located in the rules.
     pub async fn source_problems(&self) -> Result<Vec<Diagnostic>, Error> {
-        let mut found = crate::pipeline::probe::sql_runs(&self.client, &self.plan).await?;
-        found.extend(
-            crate::pipeline::probe::outputs_fit_types(&self.client, &self.plan, &self.catalog)
-                .await?,
-        );
+        let found = crate::pipeline::probe::all(&self.client, &self.plan, &self.catalog).await?;
         Ok(found
             .into_iter()
             .map(|f| Diagnostic::at(self.locate(&f.table, f.column.as_deref()), f.to_string()))

@@ -7,14 +7,14 @@
 use serde_json::json;
 
 use super::inspect::inspect;
-use crate::cli::{OutputFormat, PlanArgs};
+use crate::cli::{InspectArgs, OutputFormat};
 use crate::pipeline::{source_copy_sql, PipelineOptions};
 use crate::plan::Decision;
 use crate::report::human_bytes;
 use crate::{Error, ExitCode};
 
 /// Run `doppel plan`.
-pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
+pub async fn plan(args: InspectArgs) -> Result<ExitCode, Error> {
     let ins = inspect(&args.source, &args.rules).await?;
     let mut problems = ins.problems.clone();
     problems.0.extend(ins.source_problems().await?);

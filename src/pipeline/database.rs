@@ -147,8 +147,7 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
         }
         Destination::File(_) => None,
     };
-    let mut problems = probe::sql_runs(&src, &plan).await?;
-    problems.extend(probe::outputs_fit_types(&src, &plan, &catalog).await?);
+    let problems = probe::all(&src, &plan, &catalog).await?;
     if !problems.is_empty() {
         return Err(Error::usage(probe::summary(&problems)));
     }

@@ -10,13 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use bytes::BytesMut;
-use futures_util::StreamExt;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use super::{job::JobStats, source_copy_sql, PipelineOptions};
-use crate::copy::RowTransform;
-use crate::pg::{quote_ident, quote_literal, session, ConnInfo, QualifiedName};
+use super::{job::JobStats, PipelineOptions};
+use crate::pg::{quote_ident, session, ConnInfo, QualifiedName};
 use crate::plan::{LeafJob, Plan};
 use crate::report::Progress;
 use crate::Error;
@@ -163,13 +160,7 @@ async fn write_all<W: AsyncWrite + Unpin>(
             .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
     }
 
-    let mut tail = String::new();
-    for (name, v, called) in dump.sequences {
-        tail.push_str(&format!(
-            "SELECT pg_catalog.setval({}, {v}, {called});\n",
-            quote_literal(&name.quoted())
-        ));
-    }
+    let mut tail = crate::sink::DatabaseSink::sequences_sql(dump.sequences);
     tail.push('\n');
     tail.push_str(dump.post_data);
     tail.push('\n');
@@ -200,48 +191,26 @@ async fn copy_table<W: AsyncWrite + Unpin>(
         .as_bytes(),
     )
     .await?;
-    let source_err = |e: tokio_postgres::Error| {
-        Error::runtime(format!(
-            "source: reading {}: {}",
-            job.table,
-            crate::pg::pg_text(&e)
-        ))
-    };
-    let stream = src
-        .copy_out(&source_copy_sql(job, options))
-        .await
-        .map_err(source_err)?;
-    let mut stream = std::pin::pin!(stream);
-    let mut transform =
-        RowTransform::with_source_fields(job.columns.clone(), job.fields.clone(), job.select.len());
-    let mut out = BytesMut::with_capacity(options.batch_bytes * 2);
-    let (mut bytes_read, mut bytes_written) = (0u64, 0u64);
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(source_err)?;
-        bytes_read += chunk.len() as u64;
-        transform
-            .push(&chunk, &mut out)
-            .map_err(|e| Error::runtime(format!("{}: {e}", job.table)))?;
-        if out.len() >= options.batch_bytes {
-            bytes_written += out.len() as u64;
-            put(w, &out).await?;
-            out.clear();
-            counter.add(transform.rows(), bytes_read);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(options.queue_batches.max(1));
+    let write = async {
+        let mut written = 0u64;
+        while let Some(chunk) = rx.recv().await {
+            written += chunk.len() as u64;
+            put(w, &chunk).await?;
         }
-    }
-    transform
-        .finish()
-        .map_err(|e| Error::runtime(format!("{}: {e}", job.table)))?;
-    bytes_written += out.len() as u64;
-    put(w, &out).await?;
+        Ok::<_, Error>(written)
+    };
+    let read = super::job::read_table(src, job, options, &counter, tx);
+    let (read_res, write_res) = tokio::join!(read, write);
+    let bytes_written = write_res?;
+    let (rows, bytes_read) = read_res.map_err(|e| Error::runtime(e.to_string()))?;
     put(w, b"\\.\n\n").await?;
-    counter.add(transform.rows(), bytes_read);
     counter.finish();
     Ok(JobStats {
         table: job.table.clone(),
         rule_table: job.rule_table.clone(),
-        rows_read: transform.rows(),
-        rows_written: transform.rows(),
+        rows_read: rows,
+        rows_written: rows,
         bytes_read,
         bytes_written,
         duration: started.elapsed(),

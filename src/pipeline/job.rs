@@ -102,6 +102,66 @@ pub fn source_select_sql(job: &LeafJob) -> String {
     sql
 }
 
+/// Read one table from the source, transform its rows and send them in
+/// batches of about `options.batch_bytes` to `tx`; returns (rows, bytes read).
+/// Shared by the database sink and the SQL file.
+pub(super) async fn read_table(
+    src: &Client,
+    job: &LeafJob,
+    options: &PipelineOptions,
+    counter: &crate::report::TableCounter,
+    tx: mpsc::Sender<Bytes>,
+) -> Result<(u64, u64), JobError> {
+    let sql = source_copy_sql(job, options);
+    let table = job.table.clone();
+    let stream = src
+        .copy_out(&sql)
+        .await
+        .map_err(|source| JobError::Source {
+            table: table.clone(),
+            source,
+        })?;
+    let mut transform =
+        RowTransform::with_source_fields(job.columns.clone(), job.fields.clone(), job.select.len());
+    let mut out = BytesMut::with_capacity(options.batch_bytes * 2);
+    let mut bytes_read = 0u64;
+    let mut stream = std::pin::pin!(stream);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|source| JobError::Source {
+            table: table.clone(),
+            source,
+        })?;
+        bytes_read += chunk.len() as u64;
+        transform
+            .push(&chunk, &mut out)
+            .map_err(|source| JobError::Transform {
+                table: table.clone(),
+                source,
+            })?;
+        if out.len() >= options.batch_bytes {
+            counter.add(transform.rows(), bytes_read);
+            tx.send(out.split().freeze())
+                .await
+                .map_err(|_| JobError::WriterGone {
+                    table: table.clone(),
+                })?;
+        }
+    }
+    transform.finish().map_err(|source| JobError::Transform {
+        table: table.clone(),
+        source,
+    })?;
+    if !out.is_empty() {
+        tx.send(out.split().freeze())
+            .await
+            .map_err(|_| JobError::WriterGone {
+                table: table.clone(),
+            })?;
+    }
+    counter.add(transform.rows(), bytes_read);
+    Ok((transform.rows(), bytes_read))
+}
+
 /// Copy one table. The target side runs in its own transaction, committed
 /// only after the last row; on any error nothing of this table stays.
 pub async fn copy_table(
@@ -115,15 +175,6 @@ pub async fn copy_table(
     let counter = progress.start_table(&job.table, job.estimate_rows, job.bytes);
     let mut writer =
         DatabaseSink::open_table(tgt, &job.table, &job.columns, options.format).await?;
-    let sql = source_copy_sql(job, options);
-    let table = job.table.clone();
-    let stream = src
-        .copy_out(&sql)
-        .await
-        .map_err(|source| JobError::Source {
-            table: table.clone(),
-            source,
-        })?;
     let (tx, mut rx) = mpsc::channel::<Bytes>(options.queue_batches.max(1));
 
     let write = async {
@@ -134,52 +185,7 @@ pub async fn copy_table(
         }
         Ok::<_, JobError>((writer, written))
     };
-
-    let read = async {
-        let mut transform = RowTransform::with_source_fields(
-            job.columns.clone(),
-            job.fields.clone(),
-            job.select.len(),
-        );
-        let mut out = BytesMut::with_capacity(options.batch_bytes * 2);
-        let mut bytes_read = 0u64;
-        let mut stream = std::pin::pin!(stream);
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|source| JobError::Source {
-                table: table.clone(),
-                source,
-            })?;
-            bytes_read += chunk.len() as u64;
-            transform
-                .push(&chunk, &mut out)
-                .map_err(|source| JobError::Transform {
-                    table: table.clone(),
-                    source,
-                })?;
-            if out.len() >= options.batch_bytes {
-                counter.add(transform.rows(), bytes_read);
-                tx.send(out.split().freeze())
-                    .await
-                    .map_err(|_| JobError::WriterGone {
-                        table: table.clone(),
-                    })?;
-            }
-        }
-        transform.finish().map_err(|source| JobError::Transform {
-            table: table.clone(),
-            source,
-        })?;
-        if !out.is_empty() {
-            tx.send(out.split().freeze())
-                .await
-                .map_err(|_| JobError::WriterGone {
-                    table: table.clone(),
-                })?;
-        }
-        counter.add(transform.rows(), bytes_read);
-        drop(tx);
-        Ok::<_, JobError>((transform.rows(), bytes_read))
-    };
+    let read = read_table(src, job, options, &counter, tx);
 
     let (read_res, write_res) = tokio::join!(read, write);
     // A writer error explains a reader's "writer gone"; report the cause.

@@ -77,6 +77,13 @@ async fn attempt(
     Ok(result)
 }
 
+/// Every check of this module, in order.
+pub async fn all(src: &Client, plan: &Plan, catalog: &Catalog) -> Result<Vec<Finding>, Error> {
+    let mut found = sql_runs(src, plan).await?;
+    found.extend(outputs_fit_types(src, plan, catalog).await?);
+    Ok(found)
+}
+
 /// Every filter, `sql:` expression and `when` condition through EXPLAIN
 /// (one leaf per table).
 pub async fn sql_runs(src: &Client, plan: &Plan) -> Result<Vec<Finding>, Error> {

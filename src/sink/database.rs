@@ -176,6 +176,19 @@ impl DatabaseSink {
             .map_err(crate::Error::runtime)
     }
 
+    /// The statements that set each sequence to the source's value.
+    pub fn sequences_sql(values: &[(QualifiedName, i64, bool)]) -> String {
+        values
+            .iter()
+            .map(|(name, v, called)| {
+                format!(
+                    "SELECT pg_catalog.setval({}, {v}, {called});\n",
+                    quote_literal(&name.quoted())
+                )
+            })
+            .collect()
+    }
+
     /// Set each sequence on the target to the source's value.
     pub async fn set_sequences(
         client: &Client,
@@ -184,17 +197,8 @@ impl DatabaseSink {
         if values.is_empty() {
             return Ok(());
         }
-        let sql: Vec<String> = values
-            .iter()
-            .map(|(name, v, called)| {
-                format!(
-                    "SELECT pg_catalog.setval({}, {v}, {called});",
-                    quote_literal(&name.quoted())
-                )
-            })
-            .collect();
         client
-            .batch_execute(&sql.join("\n"))
+            .batch_execute(&DatabaseSink::sequences_sql(values))
             .await
             .map_err(SinkError::new("setting sequences"))
     }
