@@ -38,7 +38,10 @@ pub enum Command {
     /// Compare the rules with the live schema and report every problem (exit 3): a CI gate.
     Check(InspectArgs),
     /// Show what `run` would do, table by table, without copying anything.
-    Plan(InspectArgs),
+    Plan(PlanArgs),
+    /// Copy some tenants, masked and referentially complete, into a local
+    /// database or a SQL file (`run` with a developer's defaults).
+    Sample(RunArgs),
     /// Print the JSON Schema of the rules file (for editors: `$schema=doppel.schema.json`).
     Schema,
 }
@@ -95,12 +98,56 @@ pub struct InspectArgs {
     pub format: OutputFormat,
 }
 
-/// Options of `doppel run`.
+/// Which tenants a copy holds (SPEC §3, tenant subsets).
+#[derive(Debug, Args, Default)]
+pub struct TenantArgs {
+    /// Copy this tenant (the root table's id); repeat for more.
+    #[arg(long = "tenant", value_name = "ID")]
+    pub tenant: Vec<String>,
+    /// Never copy this tenant (wins over --tenant and --sample-tenants); repeat for more.
+    #[arg(long = "exclude-tenant", value_name = "ID")]
+    pub exclude_tenant: Vec<String>,
+    /// Copy a stable share of all tenants, chosen by hashed id (e.g. 5%).
+    #[arg(long, value_name = "PERCENT")]
+    pub sample_tenants: Option<String>,
+}
+
+impl TenantArgs {
+    /// The selection, checked.
+    pub fn selection(&self) -> Result<crate::subset::Selection, crate::Error> {
+        Ok(crate::subset::Selection {
+            tenants: self.tenant.clone(),
+            exclude: self.exclude_tenant.clone(),
+            sample_percent: self
+                .sample_tenants
+                .as_deref()
+                .map(crate::subset::parse_percent)
+                .transpose()
+                .map_err(|e| crate::Error::usage(format!("--sample-tenants: {e}")))?,
+        })
+    }
+}
+
+/// Options of `doppel plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    /// Source, rules and format.
+    pub inspect: InspectArgs,
+    #[command(flatten)]
+    /// Tenants, to show a subset's predicates and row counts.
+    pub tenants: TenantArgs,
+}
+
+/// Options of `doppel run` and `doppel sample`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     #[command(flatten)]
     /// The source.
     pub source: SourceArgs,
+    #[command(flatten)]
+    /// Which tenants (all, when none is given).
+    pub tenants: TenantArgs,
     /// Target database: a libpq URL or key=value string.
     #[arg(
         long,

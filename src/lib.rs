@@ -4,7 +4,7 @@
 //! user wrote) → `catalog` (what the source holds) → `plan` (what each table
 //! job must do) → `pipeline` (COPY out → `copy` codec → `mask` → `sink`),
 //! with `pg` holding everything that talks to PostgreSQL and `report`
-//! drawing progress. `commands` holds one thin file per subcommand.
+//! drawing progress, and `subset` deciding which rows a tenant subset keeps. `commands` holds one thin file per subcommand.
 
 pub mod catalog;
 pub mod cli;
@@ -18,5 +18,6 @@ pub mod pipeline;
 pub mod plan;
 pub mod report;
 pub mod sink;
+pub mod subset;
 
 pub use error::{Error, ExitCode};

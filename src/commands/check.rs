@@ -43,6 +43,10 @@ pub async fn check(args: InspectArgs) -> Result<ExitCode, Error> {
     };
     findings.extend(ins.problems.0.iter().cloned().map(error));
     findings.extend(ins.source_problems().await?.into_iter().map(error));
+    let env = |name: &str| std::env::var(name).ok();
+    if let Err(d) = crate::subset::build_graph(&ins.rules, &ins.catalog, &ins.plan, &env) {
+        findings.extend(d.0.into_iter().map(error));
+    }
     for t in &ins.plan.tables {
         let Decision::SchemaOnly(why) = &t.decision else {
             continue;

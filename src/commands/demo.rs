@@ -94,6 +94,7 @@ async fn run_demo(cluster: &TempCluster, args: &DemoArgs) -> Result<(), Error> {
     let key = resolve_key(&rules.path, &rules.file, &env, false)
         .map_err(|d| Error::usage(Diagnostics(vec![d])))?;
     let req = CopyRequest {
+        selection: Default::default(),
         replace: false,
         source: ConnInfo::parse(&cluster.url("demo_prod")).map_err(Error::runtime)?,
         target: Destination::Database(Box::new(

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod inspect;
 pub mod plan;
 pub mod run;
+pub mod sample;
 pub mod schema;
 
 use crate::cli::{Cli, Command, ProgressMode};
@@ -19,6 +20,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         Command::Demo(args) => demo::demo(args).await,
         Command::Check(args) => check::check(args).await,
         Command::Plan(args) => plan::plan(args).await,
+        Command::Sample(args) => sample::sample(args).await,
         Command::Schema => schema::schema(),
     }
 }

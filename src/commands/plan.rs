@@ -7,17 +7,30 @@
 use serde_json::json;
 
 use super::inspect::inspect;
-use crate::cli::{InspectArgs, OutputFormat};
+use crate::cli::{OutputFormat, PlanArgs};
 use crate::pipeline::{source_copy_sql, PipelineOptions};
 use crate::plan::Decision;
 use crate::report::human_bytes;
 use crate::{Error, ExitCode};
 
 /// Run `doppel plan`.
-pub async fn plan(args: InspectArgs) -> Result<ExitCode, Error> {
+pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
+    let selection = args.tenants.selection()?;
+    let args = args.inspect;
     let ins = inspect(&args.source, &args.rules).await?;
     let mut problems = ins.problems.clone();
     problems.0.extend(ins.source_problems().await?);
+    let subset =
+        match crate::subset::prepare(&ins.client, &ins.rules, &ins.catalog, &ins.plan, &selection)
+            .await
+        {
+            Ok(s) => s,
+            Err(e) if !selection.is_subset() => {
+                problems.push(crate::config::Diagnostic::at(None, e.to_string()));
+                None
+            }
+            Err(e) => return Err(e),
+        };
     let _ = ins.client.batch_execute("COMMIT").await;
     let options = PipelineOptions::default();
     let order: Vec<String> = ins
@@ -36,8 +49,13 @@ pub async fn plan(args: InspectArgs) -> Result<ExitCode, Error> {
         .plan
         .tables
         .iter()
-        .map(|t| {
-            let rows: u64 = t.leaves.iter().map(|l| l.estimate_rows).sum();
+        .enumerate()
+        .map(|(i, t)| {
+            let sub = subset.as_ref().map(|s| &s.tables[i]);
+            let rows: u64 = match sub.and_then(|s| s.count) {
+                Some(n) => n,
+                None => t.leaves.iter().map(|l| l.estimate_rows).sum(),
+            };
             let bytes: u64 = t.leaves.iter().map(|l| l.bytes).sum();
             json!({
                 "table": t.name.to_string(),
@@ -48,6 +66,15 @@ pub async fn plan(args: InspectArgs) -> Result<ExitCode, Error> {
                 "filter": t.filter,
                 "load_order": t.leaves.iter().filter_map(|l| order.iter().position(|o| o == &l.table.to_string()).map(|p| p + 1)).min(),
                 "queries": t.leaves.iter().map(|l| source_copy_sql(l, &options)).collect::<Vec<_>>(),
+                "subset": sub.map(|s| json!({
+                    "role": s.role.describe(),
+                    "predicate": s.rows.describe(),
+                    "predicate_sql": s.rows.sql(),
+                    "rows": s.count,
+                    "dropped": s.dropped,
+                    "set_null": s.nulls.iter().map(|(c, p)| json!({"column": c, "when": p.describe()})).collect::<Vec<_>>(),
+                    "nulled": s.nulled.iter().map(|(e, n)| json!({"reference": e, "rows": n})).collect::<Vec<_>>(),
+                })),
                 "columns": t.columns.iter().map(|c| json!({
                     "column": c.name,
                     "type": c.type_name,
@@ -67,6 +94,12 @@ pub async fn plan(args: InspectArgs) -> Result<ExitCode, Error> {
                 "source_limits": { "lock_timeout": limits.lock_timeout, "statement_timeout": limits.statement_timeout },
                 "load_order": order,
                 "tables": tables,
+                "tenants": subset.as_ref().map(|s| json!({
+                    "copied": s.tenants,
+                    "excluded": s.excluded,
+                    "set_null": s.nulled_total(),
+                    "dropped": s.dropped_total(),
+                })),
                 "sequences": ins.plan.sequences.len(),
                 "materialized_views": ins.plan.matviews.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
                 "problems": problems.0.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
@@ -101,7 +134,10 @@ pub async fn plan(args: InspectArgs) -> Result<ExitCode, Error> {
                 ins.plan.tables.len() - copied,
                 order.join(", ")
             );
-            for (t, j) in ins.plan.tables.iter().zip(&tables) {
+            if let Some(s) = &subset {
+                println!("{}", s.summary());
+            }
+            for (i, (t, j)) in ins.plan.tables.iter().zip(&tables).enumerate() {
                 println!();
                 match &t.decision {
                     Decision::SchemaOnly(why) => {
@@ -111,9 +147,15 @@ pub async fn plan(args: InspectArgs) -> Result<ExitCode, Error> {
                     Decision::Copy => println!(
                         "{}: copy, {}, {}{}",
                         t.name,
-                        match j["estimate_rows"].as_u64() {
-                            Some(0) | None => "rows not estimated (never analyzed)".to_string(),
-                            Some(n) => format!("~{n} rows"),
+                        match (
+                            j["estimate_rows"].as_u64(),
+                            subset.as_ref().and_then(|s| s.tables[i].count)
+                        ) {
+                            (_, Some(n)) =>
+                                format!("{n} row{} in the subset", if n == 1 { "" } else { "s" }),
+                            (Some(0) | None, None) =>
+                                "rows not estimated (never analyzed)".to_string(),
+                            (Some(n), None) => format!("~{n} rows"),
                         },
                         human_bytes(j["bytes"].as_u64().unwrap_or(0)),
                         j["load_order"]
@@ -124,6 +166,29 @@ pub async fn plan(args: InspectArgs) -> Result<ExitCode, Error> {
                 }
                 for l in &t.leaves {
                     println!("  query: {}", source_copy_sql(l, &options));
+                }
+                if let Some(s) = subset.as_ref().map(|s| &s.tables[i]) {
+                    println!(
+                        "  subset: {}; rows where {}",
+                        s.role.describe(),
+                        s.rows.describe()
+                    );
+                    for (c, p) in &s.nulls {
+                        println!("  subset: {}", crate::subset::describe_null(c, p));
+                    }
+                    for (e, n) in &s.nulled {
+                        println!(
+                            "  subset: {n} row{}: {e} set NULL (the row referenced is not copied)",
+                            if *n == 1 { "" } else { "s" }
+                        );
+                    }
+                    if s.dropped > 0 {
+                        println!(
+                            "  subset: {} row{} dropped (a NOT NULL reference to a row not copied)",
+                            s.dropped,
+                            if s.dropped == 1 { "" } else { "s" }
+                        );
+                    }
                 }
                 let width = t.columns.iter().map(|c| c.name.len()).max().unwrap_or(0);
                 for c in &t.columns {

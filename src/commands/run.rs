@@ -36,6 +36,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
             ..PipelineOptions::default()
         },
         progress: super::progress_style(args.progress),
+        selection: args.tenants.selection()?,
         rules,
     };
     let mut record = CopyRecord {
@@ -69,6 +70,9 @@ pub fn finish(
     );
     if let Some(path) = &record.report {
         report.write(path)?;
+    }
+    if let (Ok(()), Some(subset)) = (result, &record.subset) {
+        tracing::info!("{}", subset.summary());
     }
     if result.is_ok() {
         let copied = report

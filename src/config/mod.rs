@@ -117,6 +117,10 @@ pub struct TenantConfig {
     /// The root table, `schema.table`.
     #[schemars(with = "String")]
     pub root: Spanned<String>,
+    /// Tenants that are never copied (e.g. after a deletion request), by id.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub exclude_tenants: Vec<Spanned<String>>,
 }
 
 /// One entry of `match:`.

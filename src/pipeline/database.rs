@@ -34,6 +34,8 @@ pub struct CopyRequest {
     pub progress: ProgressStyle,
     /// Drop and recreate the schemas being copied when the target holds them.
     pub replace: bool,
+    /// Which tenants to copy (all, when empty).
+    pub selection: crate::subset::Selection,
 }
 
 /// Where a copy goes.
@@ -69,6 +71,8 @@ pub struct CopyRecord {
     pub plan: Option<Plan>,
     /// Per-job statistics.
     pub stats: Vec<JobStats>,
+    /// The tenant subset, when the copy is one.
+    pub subset: Option<crate::subset::Subset>,
     /// Seconds per phase: (name, seconds).
     pub phases: Vec<(String, f64)>,
     /// Where the report goes.
@@ -116,7 +120,7 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
         ))
     })?;
     let env = |name: &str| std::env::var(name).ok();
-    let plan = plan::build(
+    let mut plan = plan::build(
         &req.rules,
         &catalog,
         &PlanOptions {
@@ -126,6 +130,13 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
         },
     )
     .map_err(Error::usage)?;
+    let subset = crate::subset::prepare(&src, &req.rules, &catalog, &plan, &req.selection).await?;
+    if let Some(s) = &subset {
+        tracing::info!("{}", s.summary());
+        s.apply(&mut plan);
+        phase(record, "subset");
+    }
+    record.subset = subset;
     record.plan = Some(plan.clone());
 
     // Everything up to the first write only reads: the target is checked

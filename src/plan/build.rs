@@ -314,11 +314,14 @@ pub fn build_all(
         } else {
             Vec::new()
         };
+        let all_rows = matches!(entry, Some((_, _, TableRule::Rules(r)))
+            if r.rows.as_ref().is_some_and(|s| s.value == RowsOption::All));
         tables.push(TablePlan {
             name: table.name.clone(),
             decision,
             columns,
             filter,
+            all_rows,
             leaves,
         });
     }

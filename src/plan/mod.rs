@@ -37,6 +37,8 @@ pub struct TablePlan {
     pub columns: Vec<ColumnPlan>,
     /// SQL predicate applied on the source, if any.
     pub filter: Option<String>,
+    /// `rows: all`: every row, even in a tenant subset.
+    pub all_rows: bool,
     /// The jobs that move the rows: the table itself, or each partition.
     pub leaves: Vec<LeafJob>,
 }

@@ -14,4 +14,5 @@ mod maskers;
 mod masking;
 mod schema_objects;
 mod snapshot;
+mod subset;
 mod tls;
