@@ -57,7 +57,7 @@ pub fn finish(
     let Some(plan) = &record.plan else {
         return Ok(());
     };
-    let report = RunReport::new(
+    let mut report = RunReport::new(
         plan,
         &record.stats,
         record.started.unwrap_or_else(SystemTime::now),
@@ -68,6 +68,7 @@ pub fn finish(
         record.snapshot.clone(),
         result.as_ref().err().map(|e| e.to_string()),
     );
+    report.tenant_subset = record.subset.as_ref().map(Into::into);
     if let Some(path) = &record.report {
         report.write(path)?;
     }

@@ -44,6 +44,64 @@ pub struct RunReport {
     pub totals: Totals,
     /// Warnings raised during the run.
     pub warnings: Vec<String>,
+    /// The tenant subset, when the copy was one.
+    pub tenant_subset: Option<SubsetReport>,
+}
+
+/// What a tenant subset kept, set NULL and dropped.
+#[derive(Debug, Serialize)]
+pub struct SubsetReport {
+    /// Tenant ids copied.
+    pub tenants: Vec<String>,
+    /// Tenants asked for or sampled but excluded.
+    pub excluded: Vec<String>,
+    /// References to rows not copied, set NULL.
+    pub set_null: u64,
+    /// Rows dropped for a NOT NULL reference to a row not copied.
+    pub dropped: u64,
+    /// Per table with rows.
+    pub tables: Vec<SubsetTableReport>,
+}
+
+/// One table of a subset.
+#[derive(Debug, Serialize)]
+pub struct SubsetTableReport {
+    /// `schema.table`.
+    pub table: String,
+    /// How the subset treats it.
+    pub role: String,
+    /// The rows kept, as `plan` shows it (key sets counted).
+    pub predicate: String,
+    /// Rows kept, counted while closing the subset.
+    pub rows: Option<u64>,
+    /// Rows dropped.
+    pub dropped: u64,
+    /// Per reference, the rows whose reference was set NULL.
+    pub set_null: Vec<(String, u64)>,
+}
+
+impl From<&crate::subset::Subset> for SubsetReport {
+    fn from(s: &crate::subset::Subset) -> SubsetReport {
+        SubsetReport {
+            tenants: s.tenants.clone(),
+            excluded: s.excluded.clone(),
+            set_null: s.nulled_total(),
+            dropped: s.dropped_total(),
+            tables: s
+                .tables
+                .iter()
+                .filter(|t| t.role != crate::subset::Role::Empty)
+                .map(|t| SubsetTableReport {
+                    table: t.name.to_string(),
+                    role: t.role.describe().to_string(),
+                    predicate: t.rows.describe(),
+                    rows: t.count,
+                    dropped: t.dropped,
+                    set_null: t.nulled.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Totals over all tables.
@@ -173,6 +231,7 @@ impl RunReport {
             tables,
             totals,
             warnings: Vec::new(),
+            tenant_subset: None,
         }
     }
 

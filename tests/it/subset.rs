@@ -157,12 +157,19 @@ async fn one_tenant_is_complete_masked_and_holds_nothing_of_the_others() {
     let src = source().await;
     let tgt = TestDb::create("subset_tgt").await;
     let rules = Rules::new(RULES);
+    let report = rules.sibling("run.json").to_string_lossy().to_string();
     let out = sample(
         &src,
         &rules.path,
-        &["--tenant", "1", "--target", &tgt.url()],
+        &["--tenant", "1", "--target", &tgt.url(), "--report", &report],
     );
     assert_ok(&out);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap_or_default())
+            .expect("report JSON");
+    assert_eq!(doc["tenant_subset"]["tenants"], serde_json::json!(["1"]));
+    assert_eq!(doc["tenant_subset"]["dropped"], 4);
+    assert_eq!(doc["tenant_subset"]["set_null"], 1);
     let log = stderr(&out);
     assert!(
         log.contains("tenant subset: 1 tenant (1); 1 reference to rows not copied set to NULL, 4 rows dropped"),
