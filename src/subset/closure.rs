@@ -5,7 +5,9 @@
 //! caller's snapshot.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
+use futures_util::StreamExt;
 use tokio_postgres::Client;
 
 use super::graph::{Graph, Role};
@@ -17,8 +19,45 @@ use crate::Error;
 /// Keys per SELECT when reaching rows through a reference.
 const BATCH: usize = 10_000;
 
-/// A key: one text value per column.
-type Key = Vec<String>;
+/// A key: one interned text value per column.
+type Key = Box<[u32]>;
+
+/// NULL, among interned values.
+const NULL: u32 = u32::MAX;
+
+/// Every text value read, stored once: rows hold 4-byte ids, so a subset of
+/// hundreds of thousands of rows stays small, and equal values (the same
+/// user id in many rows, the same key in two tables) compare as integers.
+#[derive(Debug, Default)]
+struct Interner {
+    ids: HashMap<Rc<str>, u32>,
+    strs: Vec<Rc<str>>,
+}
+
+impl Interner {
+    fn id(&mut self, v: Option<&str>) -> u32 {
+        let Some(v) = v else { return NULL };
+        if let Some(&i) = self.ids.get(v) {
+            return i;
+        }
+        let rc: Rc<str> = Rc::from(v);
+        let i = self.strs.len() as u32;
+        self.strs.push(rc.clone());
+        self.ids.insert(rc, i);
+        i
+    }
+
+    fn text(&self, key: &[u32]) -> Vec<String> {
+        key.iter().map(|&i| self.strs[i as usize].to_string()).collect()
+    }
+
+    /// Keys as text, sorted (so that predicates are the same on every run).
+    fn texts<'k>(&self, keys: impl Iterator<Item = &'k Key>) -> Vec<Vec<String>> {
+        let mut v: Vec<Vec<String>> = keys.map(|k| self.text(k)).collect();
+        v.sort();
+        v
+    }
+}
 
 /// One way a table was read through references, and the keys asked for.
 #[derive(Debug)]
@@ -27,13 +66,12 @@ struct Asked {
     types: Vec<String>,
     when: Option<String>,
     owned: bool,
-    set: HashSet<Key>,
-    keys: Vec<Key>,
+    keys: HashSet<Key>,
 }
 
 #[derive(Debug)]
 struct Row {
-    vals: Vec<Option<String>>,
+    vals: Box<[u32]>,
     owned: bool,
     dropped: bool,
 }
@@ -41,10 +79,12 @@ struct Row {
 /// What the closure knows about one table.
 #[derive(Debug, Default)]
 struct State {
-    /// Expressions read, as text; the first identifies the row.
+    /// Expressions read, as text; for tables reached through references
+    /// (read more than once) the first identifies the row.
     exprs: Vec<String>,
+    dedup: bool,
     rows: Vec<Row>,
-    seen: HashMap<String, usize>,
+    seen: HashMap<u32, usize>,
     pending: Vec<usize>,
     /// Reads through references: (columns, types, when, as owned) → keys asked for.
     asked: Vec<Asked>,
@@ -62,8 +102,17 @@ impl State {
         }
     }
 
-    fn add(&mut self, vals: Vec<Option<String>>, owned: bool) {
-        let id = vals[0].clone().unwrap_or_default();
+    fn add(&mut self, vals: Box<[u32]>, owned: bool) {
+        if !self.dedup {
+            self.pending.push(self.rows.len());
+            self.rows.push(Row {
+                vals,
+                owned,
+                dropped: false,
+            });
+            return;
+        }
+        let id = vals[0];
         match self.seen.get(&id) {
             Some(&i) => {
                 if owned && !self.rows[i].owned {
@@ -84,9 +133,11 @@ impl State {
     }
 
     fn key(&self, row: usize, idx: &[usize]) -> Option<Key> {
-        idx.iter()
-            .map(|&i| self.rows[row].vals[i].clone())
-            .collect()
+        let vals = &self.rows[row].vals;
+        if idx.iter().any(|&i| vals[i] == NULL) {
+            return None;
+        }
+        Some(idx.iter().map(|&i| vals[i]).collect())
     }
 
     /// The keys of `keys` not asked for yet through (columns, when, owned).
@@ -110,8 +161,7 @@ impl State {
                     types: types.to_vec(),
                     when: when.clone(),
                     owned,
-                    set: HashSet::new(),
-                    keys: Vec::new(),
+                    keys: HashSet::new(),
                 });
                 self.asked.len() - 1
             }
@@ -119,12 +169,10 @@ impl State {
         let entry = &mut self.asked[pos];
         let mut fresh = Vec::new();
         for k in keys {
-            if entry.set.insert(k.clone()) {
-                entry.keys.push(k.clone());
+            if entry.keys.insert(k.clone()) {
                 fresh.push(k);
             }
         }
-        fresh.sort();
         fresh
     }
 }
@@ -138,8 +186,12 @@ pub async fn compute(
     let (tenants, excluded) = choose(client, graph, selection).await?;
     let n = graph.nodes.len();
     let mut st: Vec<State> = (0..n).map(|_| State::default()).collect();
-    for s in st.iter_mut() {
-        s.expr("tableoid::oid::text || ':' || ctid::text".into());
+    let mut words = Interner::default();
+    for (s, node) in st.iter_mut().zip(&graph.nodes) {
+        if node.role == Role::Reached {
+            s.dedup = true;
+            s.expr("tableoid::oid::text || ':' || ctid::text".into());
+        }
     }
     // The expressions each reference reads on both sides.
     let mut fk_idx = Vec::new();
@@ -180,10 +232,7 @@ pub async fn compute(
             _ => continue,
         };
         let owned = node.role != Role::All;
-        let rows = select(client, graph, i, &st[i].exprs, &base).await?;
-        for r in rows {
-            st[i].add(r, owned);
-        }
+        select(client, graph, i, &mut st[i], &mut words, &base, owned).await?;
         st[i].read = true;
     }
 
@@ -209,7 +258,7 @@ pub async fn compute(
                         when: &None,
                         owned: false,
                     };
-                    reach(client, graph, &mut st, e.parent, via, keys).await?;
+                    reach(client, graph, &mut st, &mut words, e.parent, via, keys).await?;
                 }
                 // Children of the new rows the tenants own.
                 if e.parent == t && graph.nodes[e.child].role == Role::Reached {
@@ -224,7 +273,7 @@ pub async fn compute(
                         when: &e.when,
                         owned: true,
                     };
-                    reach(client, graph, &mut st, e.child, via, keys).await?;
+                    reach(client, graph, &mut st, &mut words, e.child, via, keys).await?;
                 }
             }
         }
@@ -288,12 +337,10 @@ pub async fn compute(
                         .asked
                         .iter()
                         .map(|a| {
-                            let mut keys = a.keys.clone();
-                            keys.sort();
                             let p = Pred::In {
                                 columns: a.columns.clone(),
                                 types: a.types.clone(),
-                                keys,
+                                keys: words.texts(a.keys.iter()),
                                 from: "rows reached".into(),
                             };
                             Pred::when(&a.when, p)
@@ -318,12 +365,10 @@ pub async fn compute(
         if bad[ei].is_empty() {
             continue;
         }
-        let mut keys: Vec<Key> = bad[ei].iter().cloned().collect();
-        keys.sort();
         let p = Pred::In {
             columns: e.columns.clone(),
             types: e.types.clone(),
-            keys,
+            keys: words.texts(bad[ei].iter()),
             from: format!("{} not copied", graph.nodes[e.parent].name),
         };
         let p = Pred::when(&e.when, p);
@@ -393,6 +438,7 @@ async fn reach(
     client: &Client,
     graph: &Graph,
     st: &mut [State],
+    words: &mut Interner,
     t: usize,
     via: Via<'_>,
     keys: HashSet<Key>,
@@ -408,50 +454,59 @@ async fn reach(
         let p = Pred::In {
             columns: via.columns.to_vec(),
             types: via.types.to_vec(),
-            keys: chunk.to_vec(),
+            keys: words.texts(chunk.iter()),
             from: String::new(),
         };
         let p = Pred::when(via.when, p);
-        let rows = select(client, graph, t, &st[t].exprs, &p).await?;
-        for r in rows {
-            st[t].add(r, via.owned);
-        }
+        select(client, graph, t, &mut st[t], words, &p, via.owned).await?;
     }
     Ok(())
 }
 
+/// Read the rows of table `t` where `pred` (and the table's filter) holds
+/// into `state`, streamed.
 async fn select(
     client: &Client,
     graph: &Graph,
     t: usize,
-    exprs: &[String],
+    state: &mut State,
+    words: &mut Interner,
     pred: &Pred,
-) -> Result<Vec<Vec<Option<String>>>, Error> {
+    owned: bool,
+) -> Result<(), Error> {
     let node = &graph.nodes[t];
     let mut sql = format!(
         "SELECT {} FROM {} WHERE {}",
-        exprs.join(", "),
+        state.exprs.join(", "),
         node.name.quoted(),
         pred.sql()
     );
     if let Some(f) = &node.filter {
         sql.push_str(&format!(" AND ({f})"));
     }
-    let rows = client.query(&sql, &[]).await.map_err(|e| {
+    let failed = |e: tokio_postgres::Error| {
         Error::runtime(format!(
             "source: reading {} for the tenant subset: {}",
             node.name,
             pg_text(&e)
         ))
-    })?;
-    rows.iter()
-        .map(|r| {
-            (0..exprs.len())
-                .map(|i| r.try_get::<_, Option<String>>(i))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| Error::runtime(format!("source: {}: {e}", node.name)))
-        })
-        .collect()
+    };
+    let none: [&str; 0] = [];
+    let rows = client.query_raw(&sql, none).await.map_err(failed)?;
+    let mut rows = std::pin::pin!(rows);
+    let n = state.exprs.len();
+    while let Some(row) = rows.next().await {
+        let row = row.map_err(failed)?;
+        let mut vals = Vec::with_capacity(n);
+        for i in 0..n {
+            let v: Option<&str> = row
+                .try_get(i)
+                .map_err(|e| Error::runtime(format!("source: {}: {e}", node.name)))?;
+            vals.push(words.id(v));
+        }
+        state.add(vals.into_boxed_slice(), owned);
+    }
+    Ok(())
 }
 
 /// The chosen tenants (as the source writes their ids) and those excluded.
