@@ -132,7 +132,7 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
     .map_err(Error::usage)?;
     let subset = crate::subset::prepare(&src, &req.rules, &catalog, &plan, &req.selection).await?;
     if let Some(s) = &subset {
-        tracing::info!("{}", s.summary());
+        tracing::debug!("{}", s.summary());
         s.apply(&mut plan);
         phase(record, "subset");
     }

@@ -48,7 +48,9 @@ impl Interner {
     }
 
     fn text(&self, key: &[u32]) -> Vec<String> {
-        key.iter().map(|&i| self.strs[i as usize].to_string()).collect()
+        key.iter()
+            .map(|&i| self.strs[i as usize].to_string())
+            .collect()
     }
 
     /// Keys as text, sorted (so that predicates are the same on every run).
