@@ -237,6 +237,21 @@ pub fn expand_env(
     Ok(out)
 }
 
+/// [`expand_env`] for a SQL fragment (a filter, a `when` condition): an
+/// empty result is an error at its place, saying `what` to write instead.
+pub fn expand_sql(
+    path: &Path,
+    s: &Spanned<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+    what: &str,
+) -> Result<String, Diagnostic> {
+    let text = expand_env(path, s, env)?;
+    if text.trim().is_empty() {
+        return Err(Diagnostic::at(Loc::of(path, s), what));
+    }
+    Ok(text)
+}
+
 pub fn hex_str(bytes: &[u8]) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(bytes.len() * 2);

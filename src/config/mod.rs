@@ -9,8 +9,8 @@ mod ordered;
 
 pub use key::{resolve_key, MIN_KEY_BYTES};
 pub use load::{
-    expand_env, hex_str, load_rules, parse_loaded_rules, parse_rules, Diagnostic, Diagnostics,
-    LoadedRules, Loc,
+    expand_env, expand_sql, hex_str, load_rules, parse_loaded_rules, parse_rules, Diagnostic,
+    Diagnostics, LoadedRules, Loc,
 };
 pub use ordered::OrderedMap;
 

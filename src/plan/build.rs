@@ -11,8 +11,8 @@ use super::{
 };
 use crate::catalog::{Catalog, Column, Table};
 use crate::config::{
-    expand_env, ColumnRule, Diagnostic, Diagnostics, LoadedRules, Loc, MaskerConfig, RowsOption,
-    TableRule, TablesDefault,
+    expand_env, expand_sql, ColumnRule, Diagnostic, Diagnostics, LoadedRules, Loc, MaskerConfig,
+    RowsOption, TableRule, TablesDefault,
 };
 use crate::mask::{
     parse_template, FakeKind, Granularity, Locale, MaskKey, MaskSpec, Masker, RoundStep, ScrubKind,
@@ -127,23 +127,16 @@ pub fn build_all(
                 None,
             ),
             Some((_, key, TableRule::Rules(r))) => {
-                let filter = match &r.filter {
-                    Some(f) => match expand_env(path, f, opts.env) {
-                        Ok(s) if s.trim().is_empty() => {
-                            diags.push(Diagnostic::at(
-                                Loc::of(path, f),
-                                "filter is empty: remove it or write a SQL predicate",
-                            ));
-                            None
-                        }
-                        Ok(s) => Some(s),
-                        Err(d) => {
-                            diags.push(d);
-                            None
-                        }
-                    },
-                    None => None,
-                };
+                let filter = r.filter.as_ref().and_then(|f| {
+                    expand_sql(
+                        path,
+                        f,
+                        opts.env,
+                        "filter is empty: remove it or write a SQL predicate",
+                    )
+                    .map_err(|d| diags.push(d))
+                    .ok()
+                });
                 // Unknown column names are errors even when no rows are copied.
                 for (ckey, _) in r.columns.iter() {
                     if ckey.value != "*" && table.column(&ckey.value).is_none() {
@@ -809,7 +802,8 @@ fn column_list(table: &Table) -> String {
     }
 }
 
-fn suggest_table(catalog: &Catalog, name: &QualifiedName) -> String {
+/// ` (did you mean …?)` for a table name the catalog has under another schema or case.
+pub(crate) fn suggest_table(catalog: &Catalog, name: &QualifiedName) -> String {
     let same_name: Vec<String> = catalog
         .tables
         .iter()

@@ -6,6 +6,7 @@ mod build;
 mod glob;
 pub mod suggest;
 
+pub(crate) use build::suggest_table;
 pub use build::{build, build_all, shape_of, PlanOptions};
 
 pub use crate::copy::FieldOp as FieldAction;

@@ -5,10 +5,10 @@
 //! every problem located in the rules file.
 
 use crate::catalog::{Catalog, Table};
-use crate::config::{expand_env, Diagnostic, Diagnostics, LoadedRules, Loc};
+use crate::config::{expand_sql, Diagnostic, Diagnostics, LoadedRules, Loc};
 use crate::pg::ident::split_dotted;
 use crate::pg::QualifiedName;
-use crate::plan::{Decision, Plan};
+use crate::plan::{suggest_table, Decision, Plan};
 
 /// What a table does in a subset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,14 +154,12 @@ pub fn build(
             continue;
         }
         let when = match &r.when {
-            Some(w) => match expand_env(path, w, env) {
-                Ok(s) if s.trim().is_empty() => {
-                    diags.push(Diagnostic::at(
-                        Loc::of(path, w),
-                        "when is empty: remove it or write a SQL condition on the referencing row",
-                    ));
-                    continue;
-                }
+            Some(w) => match expand_sql(
+                path,
+                w,
+                env,
+                "when is empty: remove it or write a SQL condition on the referencing row",
+            ) {
                 Ok(s) => Some(s),
                 Err(d) => {
                     diags.push(d);
@@ -188,8 +186,9 @@ pub fn build(
         None => diags.push(Diagnostic::at(
             Loc::of(path, &tenant.root),
             format!(
-                "tenant.root `{}`: no such table in the source; write schema.table, e.g. public.organisations",
-                tenant.root.value
+                "tenant.root `{}`: no such table in the source{}; write schema.table, e.g. public.organisations",
+                tenant.root.value,
+                root_name.as_ref().map(|n| suggest_table(catalog, n)).unwrap_or_default()
             ),
         )),
         Some(t) => {
@@ -237,12 +236,13 @@ pub fn build(
     }
     let mut excluded = Vec::new();
     for e in &tenant.exclude_tenants {
-        match expand_env(path, e, env) {
-            Ok(s) if !s.trim().is_empty() => excluded.push(s.trim().to_string()),
-            Ok(_) => diags.push(Diagnostic::at(
-                Loc::of(path, e),
-                "exclude_tenants: an entry is empty; give tenant ids",
-            )),
+        match expand_sql(
+            path,
+            e,
+            env,
+            "exclude_tenants: an entry is empty; give tenant ids",
+        ) {
+            Ok(s) => excluded.push(s.trim().to_string()),
             Err(d) => diags.push(d),
         }
     }
@@ -376,7 +376,12 @@ fn parse_columns<'c>(catalog: &'c Catalog, text: &str) -> Result<(&'c Table, Vec
     let t = catalog
         .by_name(&name)
         .map(|t| catalog.rule_table(t))
-        .ok_or_else(|| format!("unknown table {name}: the source has no such table"))?;
+        .ok_or_else(|| {
+            format!(
+                "unknown table {name}: the source has no such table{}",
+                suggest_table(catalog, &name)
+            )
+        })?;
     let mut out = Vec::new();
     for c in cols.split(',') {
         let c = c.trim();

@@ -111,6 +111,7 @@ impl Subset {
                 continue;
             }
             let pred = s.rows.sql();
+            let nulls: Vec<(&String, String)> = s.nulls.iter().map(|(c, p)| (c, p.sql())).collect();
             let total: u64 = t.leaves.iter().map(|l| l.estimate_rows).sum();
             let n = t.leaves.len() as u64;
             for leaf in &mut t.leaves {
@@ -120,13 +121,10 @@ impl Subset {
                         None => pred.clone(),
                     });
                 }
-                for (col, when) in &s.nulls {
-                    if let Some(i) = leaf.columns.iter().position(|c| c == col) {
-                        leaf.select[i] = format!(
-                            "(CASE WHEN {} THEN NULL ELSE {} END)",
-                            when.sql(),
-                            leaf.select[i]
-                        );
+                for (col, when) in &nulls {
+                    if let Some(i) = leaf.columns.iter().position(|c| c == *col) {
+                        leaf.select[i] =
+                            format!("(CASE WHEN {when} THEN NULL ELSE {} END)", leaf.select[i]);
                     }
                 }
                 if let Some(count) = s.count {
