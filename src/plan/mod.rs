@@ -3,11 +3,16 @@
 //! once, each with its place in the rules file. No I/O and no SQL runs here.
 
 mod build;
+mod columns;
+mod compile;
 mod glob;
+mod jobs;
+mod spec;
 pub mod suggest;
 
 pub(crate) use build::suggest_table;
-pub use build::{build, build_all, shape_of, PlanOptions};
+pub use build::{build, build_all, PlanOptions};
+pub use compile::shape_of;
 
 pub use crate::copy::FieldOp as FieldAction;
 use crate::mask::{Masker, TemplatePart};

@@ -1,0 +1,175 @@
+//! One column's rule compiled against the column: the action it gets
+//! (keep, null, default, a masker, a `sql:` expression, a condition list, a
+//! template), refused with its place when the column's type, keys or
+//! nullability make the rule unsafe.
+
+use std::path::Path;
+
+use super::spec::{mask_spec, masker_names};
+use super::{ColumnAction, OmitReason, PlanOptions};
+use crate::catalog::{Column, Table};
+use crate::config::{expand_env, ColumnRule, Diagnostic, Loc};
+use crate::mask::{parse_template, MaskKey, Masker, TemplatePart, ValueShape};
+
+/// The value shape a masker must produce for this column.
+pub fn shape_of(col: &Column) -> ValueShape {
+    match col.base_type.as_str() {
+        "int2" => ValueShape::Int16,
+        "int4" => ValueShape::Int32,
+        "int8" => ValueShape::Int64,
+        "uuid" => ValueShape::Uuid,
+        "text" | "varchar" | "bpchar" | "citext" | "name" => ValueShape::Text {
+            max_chars: col.max_chars,
+            case_insensitive: col.base_type == "citext",
+        },
+        "date" => ValueShape::Date,
+        "timestamp" | "timestamptz" => ValueShape::Timestamp,
+        "numeric" | "float4" | "float8" => ValueShape::Number,
+        "jsonb" => ValueShape::Jsonb,
+        "json" => ValueShape::Json,
+        "inet" | "cidr" => ValueShape::Inet,
+        array if col.category == 'A' && array.starts_with('_') => {
+            let elem = Column {
+                base_type: array[1..].to_string(),
+                category: 'X',
+                max_chars: None,
+                ..col.clone()
+            };
+            ValueShape::Array(Box::new(shape_of(&elem)))
+        }
+        _ => ValueShape::Other(col.type_name.clone()),
+    }
+}
+
+/// The action `rule` gives `col` of `table`, or the problem, located at `loc`.
+pub(super) fn compile_column(
+    path: &Path,
+    table: &Table,
+    col: &Column,
+    rule: &ColumnRule,
+    loc: Option<Loc>,
+    opts: &PlanOptions,
+    default_locale: &str,
+) -> Result<ColumnAction, Diagnostic> {
+    let at =
+        |msg: String| Diagnostic::at(loc.clone(), format!("{}.{}: {msg}", table.name, col.name));
+    match rule {
+        ColumnRule::Keep => Ok(ColumnAction::Keep),
+        ColumnRule::Null if col.not_null => Err(at(format!(
+            "`null` on a NOT NULL column ({}): use a masker that produces a value, e.g. {{ value: … }}",
+            col.type_name
+        ))),
+        ColumnRule::Null => Ok(ColumnAction::Null),
+        ColumnRule::Default => {
+            if col.has_default || col.identity.is_some() || !col.not_null {
+                Ok(ColumnAction::Omit(OmitReason::Default))
+            } else {
+                Err(at("`default` on a NOT NULL column without a DEFAULT: the target would reject every row; use keep or a masker".into()))
+            }
+        }
+        ColumnRule::When(list) => {
+            let mut branches = Vec::new();
+            for (i, w) in list.iter().enumerate() {
+                let last = i + 1 == list.len();
+                let cond = match &w.when {
+                    Some(c) => Some(expand_env(path, c, opts.env).map_err(|d| at(d.message))?),
+                    None if last => None,
+                    None => return Err(at("only the last entry of a condition list may omit `when`".into())),
+                };
+                if matches!(&w.mask.value, ColumnRule::When(_) | ColumnRule::Default)
+                    || matches!(&w.mask.value, ColumnRule::Mask(m) if m.template.is_some())
+                {
+                    return Err(at("inside a condition list use keep, null or a masker (not default, template or another list)".into()));
+                }
+                let inner = compile_column(path, table, col, &w.mask.value, loc.clone(), opts, default_locale)?;
+                branches.push((cond, inner));
+            }
+            if branches.last().is_none_or(|(c, _)| c.is_some()) {
+                return Err(at("a condition list must end with an entry without `when` (what applies otherwise), e.g. `- mask: null`".into()));
+            }
+            Ok(ColumnAction::When(branches))
+        }
+        ColumnRule::Mask(cfg) if cfg.sql.is_some() => {
+            let e = cfg.sql.as_ref().map(|e| expand_env(path, e, opts.env)).transpose().map_err(|d| at(d.message))?;
+            let others = masker_names(cfg).len() > 1;
+            match e {
+                Some(e) if !others && !e.trim().is_empty() => Ok(ColumnAction::Sql(e)),
+                _ => Err(at("`sql:` takes a non-empty SQL expression and no other masker".into())),
+            }
+        }
+        ColumnRule::Mask(cfg) if cfg.template.is_some() => {
+            if masker_names(cfg).len() > 1 {
+                return Err(at("`template:` takes no other masker".into()));
+            }
+            if !matches!(shape_of(col), ValueShape::Text { .. }) {
+                return Err(at(format!("template builds text; the column is {}", col.type_name)));
+            }
+            let t = cfg.template.as_ref().map(|t| expand_env(path, t, opts.env)).transpose().map_err(|d| at(d.message))?.unwrap_or_default();
+            let parts = parse_template(&t).map_err(&at)?;
+            for p in &parts {
+                if let TemplatePart::Column(c) = p {
+                    if c == &col.name {
+                        return Err(at(format!("template {t:?} refers to its own column: refer to other columns")));
+                    }
+                    if table.column(c).is_none() {
+                        return Err(at(format!("template {t:?} refers to {c}, which {} does not have ({})", table.name, column_list(table))));
+                    }
+                }
+            }
+            if table.unique_keys.iter().any(|k| k.columns.iter().any(|c| c == &col.name)) {
+                return Err(at("template on a primary key or unique column cannot promise distinct values: use tokenize".into()));
+            }
+            Ok(ColumnAction::Template(parts))
+        }
+        ColumnRule::Mask(cfg) => {
+            let spec = mask_spec(path, cfg, opts, default_locale).map_err(&at)?;
+            let shape = shape_of(col);
+            let key_for_build;
+            let key = match opts.key {
+                Some(k) => k,
+                None => {
+                    // The missing key is reported once for the whole plan; build
+                    // with a placeholder so type errors are still found now.
+                    key_for_build = MaskKey::new(b"placeholder: no key was given");
+                    &key_for_build
+                }
+            };
+            let masker = Masker::new(&spec, key, &shape)
+                .map_err(|e| at(format!("{e} (column type {})", col.type_name)))?;
+            if !masker.is_injective() {
+                if let Some(k) = table
+                    .unique_keys
+                    .iter()
+                    .find(|k| k.columns.iter().any(|c| c == &col.name))
+                {
+                    return Err(at(format!(
+                        "{} can give two rows the same value, but the column is in {} {} ({}): use a unique-safe masker (tokenize hex/uuid/integer/preserve/digits, fake email or uuid) or keep",
+                        masker.describe(),
+                        if k.primary { "primary key" } else { "unique index" },
+                        k.name,
+                        k.columns.join(", ")
+                    )));
+                }
+                if let ColumnRule::Mask(cfg) = rule {
+                    if cfg.unique.as_ref().is_some_and(|u| u.value) {
+                        return Err(at(format!(
+                            "`unique: true`, but {} can give two rows the same value: use a unique-safe masker",
+                            masker.describe()
+                        )));
+                    }
+                }
+            }
+            Ok(ColumnAction::Mask(masker))
+        }
+    }
+}
+
+/// `columns a, b, c` (the first twelve), for messages about unknown columns.
+pub(super) fn column_list(table: &Table) -> String {
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    if names.len() <= 12 {
+        format!("columns {}", names.join(", "))
+    } else {
+        format!("{} columns: {}, …", names.len(), names[..12].join(", "))
+    }
+}

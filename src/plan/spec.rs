@@ -1,0 +1,245 @@
+//! One rules masker mapping (`{ fake: email }`, `{ tokenize: hex }`, …) into
+//! a [`MaskSpec`]: which masker, with which options, every misuse refused
+//! with a message that says what to write instead.
+
+use std::path::Path;
+
+use serde_saphyr::Spanned;
+
+use super::PlanOptions;
+use crate::config::{expand_env, ColumnRule, MaskerConfig};
+use crate::mask::{
+    FakeKind, Granularity, Locale, MaskSpec, RoundStep, ScrubKind, Shift, TokenFormat,
+};
+
+/// The maskers a mapping names (exactly one is valid).
+pub(super) fn masker_names(cfg: &MaskerConfig) -> Vec<&'static str> {
+    [
+        cfg.fake.as_ref().map(|_| "fake"),
+        cfg.tokenize.as_ref().map(|_| "tokenize"),
+        cfg.value.as_ref().map(|_| "value"),
+        cfg.partial.as_ref().map(|_| "partial"),
+        cfg.shift.as_ref().map(|_| "shift"),
+        cfg.json.as_ref().map(|_| "json"),
+        cfg.scrub.as_ref().map(|_| "scrub"),
+        cfg.each.as_ref().map(|_| "each"),
+        cfg.generalize.as_ref().map(|_| "generalize"),
+        cfg.round.as_ref().map(|_| "round"),
+        cfg.replace.as_ref().map(|_| "replace"),
+        cfg.template.as_ref().map(|_| "template"),
+        cfg.sql.as_ref().map(|_| "sql"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The masker a mapping names, with its options checked; `Err` says what
+/// is wrong (the caller adds the column and the place).
+pub(super) fn mask_spec(
+    path: &Path,
+    cfg: &MaskerConfig,
+    opts: &PlanOptions,
+    default_locale: &str,
+) -> Result<MaskSpec, String> {
+    let kinds = masker_names(cfg);
+    if kinds.iter().any(|k| matches!(*k, "template" | "sql")) {
+        return Err(format!(
+            "`{}` computes a column from its row; it cannot be used inside json or each",
+            if kinds.contains(&"sql") {
+                "sql"
+            } else {
+                "template"
+            }
+        ));
+    }
+    if kinds.len() != 1 {
+        return Err(if kinds.is_empty() {
+            "no masker given: write one of fake, tokenize, value, partial, shift, generalize, round, replace, template, json, scrub, each, sql (or keep, null, default)".into()
+        } else {
+            format!("one masker per column, found {}", kinds.join(" and "))
+        });
+    }
+    let only = |allowed: &[&str]| -> Result<(), String> {
+        let given = [
+            ("unique", cfg.unique.is_some()),
+            ("locale", cfg.locale.is_some()),
+            ("length", cfg.length.is_some()),
+            ("prefix", cfg.prefix.is_some()),
+            ("domain", cfg.domain.is_some()),
+            ("email_domain", cfg.email_domain.is_some()),
+        ];
+        for (name, set) in given {
+            if set && !allowed.contains(&name) {
+                return Err(format!("option `{name}` does not apply to `{}`", kinds[0]));
+            }
+        }
+        Ok(())
+    };
+    let domain = cfg.domain.as_ref().map(|d| d.value.clone());
+    if let Some(kind) = &cfg.fake {
+        only(&["unique", "locale", "domain"])?;
+        let kind_name = kind.value.clone();
+        let kind = FakeKind::parse(&kind.value).ok_or_else(|| {
+            format!(
+                "unknown fake kind `{}`: this version has {}",
+                kind.value,
+                FakeKind::names().join(", ")
+            )
+        })?;
+        let locale_name = cfg
+            .locale
+            .as_ref()
+            .map(|l| l.value.as_str())
+            .unwrap_or(default_locale);
+        let locale = Locale::parse(locale_name)
+            .ok_or_else(|| format!("unknown locale `{locale_name}`: this version has en, id (Indonesia), sg (Singapore)"))?;
+        if cfg.unique.as_ref().is_some_and(|u| u.value) {
+            match kind {
+                FakeKind::Email | FakeKind::Uuid => {}
+                FakeKind::Phone => return Ok(MaskSpec::UniquePhone { domain }),
+                _ => {
+                    return Err(format!(
+                        "`unique: true` is guaranteed for fake email, phone and uuid, not {kind_name}; use tokenize for unique columns"
+                    ))
+                }
+            }
+        }
+        return Ok(MaskSpec::Fake {
+            kind,
+            locale,
+            domain,
+        });
+    }
+    if let Some(fmt) = &cfg.tokenize {
+        only(&["unique", "length", "prefix", "domain", "email_domain"])?;
+        let format = match fmt.value.as_str() {
+            "hex" => TokenFormat::Hex,
+            "uuid" => TokenFormat::Uuid,
+            "integer" => TokenFormat::Integer,
+            "preserve" => TokenFormat::Preserve,
+            "digits" => TokenFormat::Digits,
+            "email" => TokenFormat::Email,
+            "card" => TokenFormat::Card,
+            other => {
+                return Err(format!(
+                    "unknown token format `{other}`: this version has hex, uuid, integer, digits, email, card, preserve"
+                ))
+            }
+        };
+        return Ok(MaskSpec::Tokenize {
+            format,
+            length: cfg.length.as_ref().map(|l| l.value),
+            prefix: cfg.prefix.as_ref().map(|p| p.value.clone()),
+            domain,
+            email_domain: cfg.email_domain.as_ref().map(|d| d.value.clone()),
+        });
+    }
+    if let Some(v) = &cfg.value {
+        only(&[])?;
+        let s = Spanned::new(v.value.0.clone(), v.referenced, v.defined);
+        let text = expand_env(path, &s, opts.env).map_err(|d| d.message)?;
+        return Ok(MaskSpec::Value(text));
+    }
+    if let Some(p) = &cfg.partial {
+        only(&[])?;
+        let with = match p.value.with.as_deref() {
+            None => '*',
+            Some(w) => {
+                let mut chars = w.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => c,
+                    _ => return Err(format!("partial `with` must be one character, not {w:?}")),
+                }
+            }
+        };
+        return Ok(MaskSpec::Partial {
+            keep_start: p.value.keep_start,
+            keep_end: p.value.keep_end,
+            with,
+        });
+    }
+    if let Some(sh) = &cfg.shift {
+        only(&[])?;
+        let c = &sh.value;
+        return match (c.days, c.amount, c.percent) {
+            (Some(d), None, None) if d > 0 => Ok(MaskSpec::Shift(Shift::Days(d))),
+            (None, Some(a), None) if a > 0.0 => Ok(MaskSpec::Shift(Shift::Amount(a))),
+            (None, None, Some(p)) if p > 0.0 && p < 100.0 => Ok(MaskSpec::Shift(Shift::Percent(p))),
+            _ => Err("shift takes exactly one of days (> 0), amount (> 0) or percent (between 0 and 100)".into()),
+        };
+    }
+    if let Some(g) = &cfg.generalize {
+        only(&[])?;
+        let to = Granularity::parse(&g.value.to)
+            .ok_or_else(|| format!("generalize to `{}`: write year, month or day", g.value.to))?;
+        return Ok(MaskSpec::Generalize(to));
+    }
+    if let Some(r) = &cfg.round {
+        only(&[])?;
+        let step = RoundStep::parse(&r.value.0).ok_or_else(|| {
+            format!(
+                "round: {} is not a power of ten; write 1000, 100, 10, 1, 0.1, 0.01…",
+                r.value.0
+            )
+        })?;
+        return Ok(MaskSpec::Round(step));
+    }
+    if let Some(r) = &cfg.replace {
+        only(&[])?;
+        return Ok(MaskSpec::Replace {
+            pattern: r.value.pattern.clone(),
+            with: r.value.with.clone(),
+        });
+    }
+    if let Some(paths) = &cfg.json {
+        only(&[])?;
+        let mut out = Vec::new();
+        for (p, rule) in paths.iter() {
+            let inner = match rule {
+                ColumnRule::Keep => continue,
+                ColumnRule::Null => MaskSpec::Null,
+                ColumnRule::Mask(m) => mask_spec(path, m, opts, default_locale)
+                    .map_err(|e| format!("{}: {e}", p.value))?,
+                _ => {
+                    return Err(format!(
+                        "{}: inside json use null or a masker such as {{ fake: email }}",
+                        p.value
+                    ))
+                }
+            };
+            out.push((p.value.clone(), inner));
+        }
+        if out.is_empty() {
+            return Err("json names no path to mask".into());
+        }
+        return Ok(MaskSpec::Json(out));
+    }
+    if let Some(inner) = &cfg.each {
+        only(&[])?;
+        let spec = match inner.as_ref() {
+            ColumnRule::Null => MaskSpec::Null,
+            ColumnRule::Mask(m) => mask_spec(path, m, opts, default_locale)?,
+            _ => return Err("each takes null or a masker such as { fake: email }".into()),
+        };
+        return Ok(MaskSpec::Each(Box::new(spec)));
+    }
+    if let Some(list) = &cfg.scrub {
+        only(&[])?;
+        let mut kinds = Vec::new();
+        for k in list {
+            kinds.push(ScrubKind::parse(&k.value).ok_or_else(|| {
+                format!(
+                    "unknown scrub kind `{}`: this version finds {}",
+                    k.value,
+                    ScrubKind::names().join(", ")
+                )
+            })?);
+        }
+        if kinds.is_empty() {
+            return Err("scrub needs at least one kind, e.g. [email, phone]".into());
+        }
+        return Ok(MaskSpec::Scrub(kinds));
+    }
+    Err("no masker given".into())
+}
