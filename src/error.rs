@@ -18,6 +18,10 @@ pub enum ExitCode {
     Check = 3,
     /// `verify` found a leak or an integrity failure.
     Verify = 4,
+    /// Stopped by SIGINT (128 + 2), after cleaning up.
+    Interrupted = 130,
+    /// Stopped by SIGTERM (128 + 15), after cleaning up.
+    Terminated = 143,
 }
 
 /// A failure of a command, classified by what the user has to do about it.
@@ -29,6 +33,9 @@ pub enum Error {
     /// Something failed while running: database, network, files, external tools.
     #[error("{0}")]
     Runtime(String),
+    /// A signal stopped the command; the message says what was cleaned up.
+    #[error("{1}")]
+    Stopped(ExitCode, String),
 }
 
 impl Error {
@@ -37,12 +44,22 @@ impl Error {
         match self {
             Error::Usage(_) => ExitCode::Usage,
             Error::Runtime(_) => ExitCode::Runtime,
+            Error::Stopped(code, _) => *code,
         }
     }
 
     /// A usage error from anything printable.
     pub fn usage(msg: impl fmt::Display) -> Error {
         Error::Usage(msg.to_string())
+    }
+
+    /// The same error with `more` appended to its message.
+    pub fn with_note(self, more: &str) -> Error {
+        match self {
+            Error::Usage(m) => Error::Usage(format!("{m}; {more}")),
+            Error::Runtime(m) => Error::Runtime(format!("{m}; {more}")),
+            Error::Stopped(c, m) => Error::Stopped(c, format!("{m}; {more}")),
+        }
     }
 
     /// A runtime error from anything printable.

@@ -1,11 +1,13 @@
 //! `doppel run`: copy the source into the target, masked.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::cli::RunArgs;
 use crate::config::{load_rules, resolve_key, Diagnostics};
 use crate::pg::ConnInfo;
-use crate::pipeline::{copy_database, CopyRecord, CopyRequest, Destination, PipelineOptions};
+use crate::pipeline::{
+    copy_database, interrupt, CopyRecord, CopyRequest, Destination, PipelineOptions,
+};
 use crate::report::{human_bytes, RunReport};
 use crate::{Error, ExitCode};
 
@@ -43,9 +45,36 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         report: args.report.clone(),
         ..CopyRecord::default()
     };
-    let result = copy_database(&req, &mut record).await;
+    let result = copy_or_give_back(&req, &mut record).await;
     finish(&req, &record, &result)?;
     result.map(|_| ExitCode::Success)
+}
+
+/// Run the copy until it ends or a signal stops it. A failed or stopped run
+/// cancels its queries on both sides and gives the target back as it was
+/// found; the error says what was done.
+async fn copy_or_give_back(req: &CopyRequest, record: &mut CopyRecord) -> Result<(), Error> {
+    let result = tokio::select! {
+        r = copy_database(req, record) => r,
+        s = interrupt::listen() => {
+            let code = match s {
+                interrupt::Signal::Interrupt => ExitCode::Interrupted,
+                interrupt::Signal::Terminate => ExitCode::Terminated,
+            };
+            Err(Error::Stopped(code, format!("stopped by {}", s.name())))
+        }
+    };
+    let Err(e) = result else { return Ok(()) };
+    // The copy's tasks and sessions are dropped by now; the cancel requests
+    // stop what the servers may still be running for them.
+    crate::pg::cancel::cancel_all(Duration::from_secs(1)).await;
+    let Some(lease) = record.lease.take() else {
+        return Err(e);
+    };
+    match lease.give_back().await {
+        Ok(done) => Err(e.with_note(&done)),
+        Err(left) => Err(e.with_note(&left)),
+    }
 }
 
 /// Print the summary and write the report (also for a failed run, when a plan exists).

@@ -1,6 +1,8 @@
-//! A whole copy, in order: snapshot → catalog → plan → guards → pre-data
-//! schema → data (parallel) → sequences → post-data → materialized views.
-//! Every check that can refuse the run happens before the target is touched.
+//! A whole copy, in order: snapshot → catalog → plan → guards and the
+//! target's lease → pre-data schema → data (parallel) → sequences →
+//! post-data → materialized views. Every check that can refuse the run
+//! happens before the target is touched; from the first write on, the
+//! lease can give the target back as it was found.
 
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
@@ -12,10 +14,10 @@ use crate::catalog::Catalog;
 use crate::config::LoadedRules;
 use crate::mask::MaskKey;
 use crate::pg::dump::PgDump;
-use crate::pg::{quote_ident, session, ConnInfo, QualifiedName};
+use crate::pg::{session, ConnInfo, QualifiedName};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::report::{Progress, ProgressStyle};
-use crate::sink::DatabaseSink;
+use crate::sink::{DatabaseSink, PostDataError, TargetLease};
 use crate::Error;
 
 /// Everything a copy needs.
@@ -60,7 +62,7 @@ impl Destination {
 }
 
 /// What a copy did so far; filled in as it goes, so that a failed run can
-/// still be reported.
+/// still be reported, and its target given back.
 #[derive(Debug, Default)]
 pub struct CopyRecord {
     /// When it started.
@@ -77,35 +79,47 @@ pub struct CopyRecord {
     pub phases: Vec<(String, f64)>,
     /// Where the report goes.
     pub report: Option<PathBuf>,
+    /// The target held for this run, from before its first write until it
+    /// completes; a failed run gives the target back through it.
+    pub lease: Option<TargetLease>,
+}
+
+impl CopyRecord {
+    fn phase(&mut self, clock: &mut Instant, name: &str) {
+        self.phases
+            .push((name.to_string(), clock.elapsed().as_secs_f64()));
+        *clock = Instant::now();
+    }
+}
+
+/// What the source gives the copy, read in the snapshot before any write.
+struct Prepared {
+    src: Client,
+    snapshot: String,
+    catalog: Catalog,
+    plan: Plan,
+    pre: String,
+    post: String,
+    sequences: Vec<(QualifiedName, i64, bool)>,
+}
+
+/// The target database, checked and held, before its first write.
+struct HeldTarget {
+    sink: DatabaseSink,
+    tgt: Client,
+    schemas: Vec<String>,
+    occupied: Vec<String>,
 }
 
 /// Copy `req.source` into `req.target` as the rules say.
+///
+/// Nothing is written before every check has passed. Once the target is
+/// held, `record.lease` is set: if this returns an error, or its future is
+/// dropped (a signal), the caller gives the target back through it.
 pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result<(), Error> {
     record.started = Some(SystemTime::now());
     let mut clock = Instant::now();
-    let mut phase = |record: &mut CopyRecord, name: &str| {
-        record
-            .phases
-            .push((name.to_string(), clock.elapsed().as_secs_f64()));
-        clock = Instant::now();
-    };
-
-    let src = req
-        .source
-        .connect()
-        .await
-        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
-    session::prepare(&src, "snapshot").await.map_err(|e| {
-        Error::runtime(format!(
-            "source: cannot set session options: {}",
-            crate::pg::pg_text(&e)
-        ))
-    })?;
-    req.options
-        .source_limits
-        .apply(&src)
-        .await
-        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+    let src = super::connect_source(&req.source, "snapshot", &req.options.source_limits).await?;
     let snapshot = session::export_snapshot(&src).await.map_err(|e| {
         Error::runtime(format!(
             "source: cannot export a snapshot: {}",
@@ -119,10 +133,36 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
             crate::pg::pg_text(&e)
         ))
     })?;
+    let plan = build_plan(req, &src, &catalog, record, &mut clock).await?;
+
+    // Everything up to the first write only reads: the target is checked
+    // and held, and the source probed, before anything is written anywhere.
+    let held = match &req.target {
+        Destination::Database(conn) => Some(hold_target(req, conn, &src, &plan, record).await?),
+        Destination::File(_) => None,
+    };
+    let prepared = read_source(req, src, snapshot, catalog, plan).await?;
+    match (held, &req.target) {
+        (Some(held), _) => load_database(req, prepared, held, record, &mut clock).await,
+        (None, Destination::File(out)) => write_file(req, prepared, out, record, &mut clock).await,
+        (None, Destination::Database(_)) => Err(Error::runtime(
+            "internal: a database destination without a target connection",
+        )),
+    }
+}
+
+/// The plan, with the tenant subset applied when one is asked for.
+async fn build_plan(
+    req: &CopyRequest,
+    src: &Client,
+    catalog: &Catalog,
+    record: &mut CopyRecord,
+    clock: &mut Instant,
+) -> Result<Plan, Error> {
     let env = |name: &str| std::env::var(name).ok();
     let mut plan = plan::build(
         &req.rules,
-        &catalog,
+        catalog,
         &PlanOptions {
             key: req.key.as_ref(),
             env: &env,
@@ -130,34 +170,67 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
         },
     )
     .map_err(Error::usage)?;
-    let subset = crate::subset::prepare(&src, &req.rules, &catalog, &plan, &req.selection).await?;
+    let subset = crate::subset::prepare(src, &req.rules, catalog, &plan, &req.selection).await?;
     if let Some(s) = &subset {
         tracing::debug!("{}", s.summary());
         s.apply(&mut plan);
-        phase(record, "subset");
+        record.phase(clock, "subset");
     }
     record.subset = subset;
     record.plan = Some(plan.clone());
+    Ok(plan)
+}
 
-    // Everything up to the first write only reads: the target is checked
-    // and the source probed before anything is written anywhere.
-    let db = match &req.target {
-        Destination::Database(conn) => {
-            let sink = DatabaseSink::new(conn.as_ref().clone());
-            let tgt = sink.connect("schema").await?;
-            guard_not_source(&src, &tgt).await?;
-            let schemas: Vec<String> = {
-                let mut v: Vec<String> =
-                    plan.tables.iter().map(|t| t.name.schema.clone()).collect();
-                v.sort();
-                v.dedup();
-                v
-            };
-            let occupied = tables_in_schemas(&tgt, &schemas).await?;
-            Some((conn, sink, tgt, schemas, occupied))
-        }
-        Destination::File(_) => None,
-    };
+/// Check the target and take it for this run: not the source, writable, not
+/// loaded by another run, empty (or `--replace`), and the role allowed to
+/// create what the copy needs. Sets `record.lease`.
+async fn hold_target(
+    req: &CopyRequest,
+    conn: &ConnInfo,
+    src: &Client,
+    plan: &Plan,
+    record: &mut CopyRecord,
+) -> Result<HeldTarget, Error> {
+    let sink = DatabaseSink::new(conn.clone());
+    let tgt = sink.connect("schema").await?;
+    guard_not_source(src, &tgt).await?;
+    let lease = TargetLease::acquire(&sink).await?;
+    let mut schemas: Vec<String> = plan.tables.iter().map(|t| t.name.schema.clone()).collect();
+    schemas.sort();
+    schemas.dedup();
+    let occupied = tables_in_schemas(&tgt, &schemas).await?;
+    if !occupied.is_empty() && !req.replace {
+        return Err(Error::usage(format!(
+            "the target {} is not empty: it already holds {} table{} of the schemas being copied ({}{}): pass --replace to replace {}, or load into an empty database",
+            conn.describe(),
+            occupied.len(),
+            if occupied.len() == 1 { "" } else { "s" },
+            occupied.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+            if occupied.len() > 3 { ", …" } else { "" },
+            schemas.join(", ")
+        )));
+    }
+    lease
+        .check_privileges(&schemas, !occupied.is_empty())
+        .await?;
+    record.lease = Some(lease);
+    Ok(HeldTarget {
+        sink,
+        tgt,
+        schemas,
+        occupied,
+    })
+}
+
+/// Probe the masked values, and read the schema and the sequences in the
+/// snapshot.
+async fn read_source(
+    req: &CopyRequest,
+    src: Client,
+    snapshot: String,
+    catalog: Catalog,
+    plan: Plan,
+) -> Result<Prepared, Error> {
     let problems = probe::all(&src, &plan, &catalog).await?;
     if !problems.is_empty() {
         return Err(Error::usage(probe::summary(&problems)));
@@ -173,43 +246,84 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
     )
     .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
     let sequences = read_sequences(&src, &plan.sequences).await?;
-    let jobs = plan.jobs();
+    Ok(Prepared {
+        src,
+        snapshot,
+        catalog,
+        plan,
+        pre,
+        post,
+        sequences,
+    })
+}
+
+/// `--output`: the SQL file.
+async fn write_file(
+    req: &CopyRequest,
+    p: Prepared,
+    out: &Option<PathBuf>,
+    record: &mut CopyRecord,
+    clock: &mut Instant,
+) -> Result<(), Error> {
+    let jobs = p.plan.jobs();
     let total_rows: u64 = jobs.iter().map(|j| j.estimate_rows).sum();
     let progress = Progress::new(req.progress, total_rows);
-    let Some((conn, sink, tgt, schemas, occupied)) = db else {
-        let Destination::File(out) = &req.target else {
-            unreachable!("a database destination has a connection")
-        };
-        phase(record, "prepare");
-        let result = super::file::write_sql(
-            &super::file::SqlDump {
-                source: &req.source,
-                snapshot: &snapshot,
-                plan: &plan,
-                pre_data: &pre,
-                post_data: &post,
-                sequences: &sequences,
-                rules_sha256: &req.rules.sha256,
-            },
-            out,
-            jobs,
-            &req.options,
-            &progress,
-        )
-        .await;
-        let _ = src.batch_execute("COMMIT").await;
-        record.stats = result?;
-        phase(record, "data");
-        return Ok(());
-    };
-    clear_target(&tgt, conn, &schemas, &occupied, req.replace).await?;
-    phase(record, "prepare");
+    record.phase(clock, "prepare");
+    let result = super::file::write_sql(
+        &super::file::SqlDump {
+            source: &req.source,
+            snapshot: &p.snapshot,
+            plan: &p.plan,
+            pre_data: &p.pre,
+            post_data: &p.post,
+            sequences: &p.sequences,
+            rules_sha256: &req.rules.sha256,
+        },
+        out,
+        jobs,
+        &req.options,
+        &progress,
+    )
+    .await;
+    let _ = p.src.batch_execute("COMMIT").await;
+    record.stats = result?;
+    record.phase(clock, "data");
+    Ok(())
+}
 
-    DatabaseSink::apply_schema(&tgt, "pre-data", &pre)
+/// The target database: record it (or set the old copy aside), then
+/// pre-data, rows, sequences, post-data and materialized views; the lease
+/// completes only when all of it is in.
+async fn load_database(
+    req: &CopyRequest,
+    p: Prepared,
+    held: HeldTarget,
+    record: &mut CopyRecord,
+    clock: &mut Instant,
+) -> Result<(), Error> {
+    let HeldTarget {
+        sink,
+        tgt,
+        schemas,
+        occupied,
+    } = held;
+    let Some(lease) = record.lease.as_mut() else {
+        return Err(Error::runtime("internal: the target is not held"));
+    };
+    lease.record().await?;
+    if !occupied.is_empty() {
+        lease.set_aside(&schemas).await?;
+    }
+    record.phase(clock, "prepare");
+
+    DatabaseSink::apply_schema(&tgt, "pre-data", &p.pre)
         .await
         .map_err(Error::runtime)?;
-    phase(record, "pre-data");
+    record.phase(clock, "pre-data");
 
+    let jobs = p.plan.jobs();
+    let total_rows: u64 = jobs.iter().map(|j| j.estimate_rows).sum();
+    let progress = Progress::new(req.progress, total_rows);
     tracing::info!(
         tables = jobs.len(),
         estimate_rows = total_rows,
@@ -221,23 +335,60 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
         let p = progress.clone();
         tokio::spawn(async move { p.draw_until(stop_rx).await })
     };
-    let result = super::run(&req.source, &snapshot, &sink, jobs, &req.options, &progress).await;
+    let result = super::run(
+        &req.source,
+        &p.snapshot,
+        &sink,
+        jobs,
+        &req.options,
+        &progress,
+    )
+    .await;
     let _ = stop_tx.send(());
     let _ = drawer.await;
     record.stats = result?;
     // The snapshot is no longer needed once every reader has finished.
-    let _ = src.batch_execute("COMMIT").await;
-    phase(record, "data");
+    let _ = p.src.batch_execute("COMMIT").await;
+    record.phase(clock, "data");
 
-    DatabaseSink::set_sequences(&tgt, &sequences)
+    DatabaseSink::set_sequences(&tgt, &p.sequences)
         .await
         .map_err(Error::runtime)?;
-    sink.apply_post_data(&tgt, &post, req.options.jobs).await?;
-    DatabaseSink::refresh_matviews(&tgt, &plan.matviews)
+    post_data(&sink, &tgt, &p, req.options.jobs).await?;
+    DatabaseSink::refresh_matviews(&tgt, &p.plan.matviews)
         .await
         .map_err(Error::runtime)?;
-    phase(record, "post-data");
+    if let Some(lease) = record.lease.take() {
+        lease.complete().await?;
+    }
+    record.phase(clock, "post-data");
     Ok(())
+}
+
+/// Post-data; a foreign key that does not validate is explained with the
+/// rows that break it.
+async fn post_data(
+    sink: &DatabaseSink,
+    tgt: &Client,
+    p: &Prepared,
+    jobs: usize,
+) -> Result<(), Error> {
+    match sink.apply_post_data(tgt, &p.post, jobs).await {
+        Ok(()) => Ok(()),
+        Err(PostDataError::Build(e)) => Err(e),
+        Err(PostDataError::Rest(e)) => {
+            let why = match e.violated_foreign_key() {
+                Some((schema, table, constraint)) => {
+                    super::orphans::explain(tgt, &p.catalog, &schema, &table, &constraint).await
+                }
+                None => None,
+            };
+            Err(Error::runtime(match why {
+                Some(why) => format!("{why}. {e}"),
+                None => e.to_string(),
+            }))
+        }
+    }
 }
 
 async fn guard_not_source(src: &Client, tgt: &Client) -> Result<(), Error> {
@@ -278,54 +429,6 @@ async fn tables_in_schemas(tgt: &Client, schemas: &[String]) -> Result<Vec<Strin
         .iter()
         .filter_map(|r| r.try_get::<_, String>(0).ok())
         .collect())
-}
-
-/// The target must not hold tables of the schemas being copied, unless
-/// `--replace` was given: then those schemas are dropped (with everything in
-/// them) and recreated empty, in one transaction, before the schema is loaded.
-async fn clear_target(
-    tgt: &Client,
-    conn: &ConnInfo,
-    schemas: &[String],
-    occupied: &[String],
-    replace: bool,
-) -> Result<(), Error> {
-    if occupied.is_empty() {
-        return Ok(());
-    }
-    if !replace {
-        return Err(Error::usage(format!(
-            "the target {} is not empty: it already holds {} table{} of the schemas being copied ({}{}): pass --replace to drop and recreate {}, or load into an empty database",
-            conn.describe(),
-            occupied.len(),
-            if occupied.len() == 1 { "" } else { "s" },
-            occupied.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
-            if occupied.len() > 3 { ", …" } else { "" },
-            schemas.join(", ")
-        )));
-    }
-    let mut sql = String::from("BEGIN;\n");
-    for s in schemas {
-        sql.push_str(&format!(
-            "DROP SCHEMA IF EXISTS {} CASCADE;\n",
-            quote_ident(s)
-        ));
-    }
-    if schemas.iter().any(|s| s == "public") {
-        // pg_dump assumes the public schema exists.
-        sql.push_str("CREATE SCHEMA public; GRANT USAGE ON SCHEMA public TO PUBLIC;\n");
-    }
-    sql.push_str("COMMIT;");
-    tracing::warn!(
-        "--replace: dropping {} table{} in schema{} {} of the target",
-        occupied.len(),
-        if occupied.len() == 1 { "" } else { "s" },
-        if schemas.len() == 1 { "" } else { "s" },
-        schemas.join(", ")
-    );
-    tgt.batch_execute(&sql)
-        .await
-        .map_err(|e| Error::runtime(format!("target: --replace: {}", crate::pg::pg_text(&e))))
 }
 
 async fn read_sequences(

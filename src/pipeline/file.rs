@@ -55,12 +55,12 @@ pub async fn write_sql(
             Ok(stats)
         }
         Some(path) => {
-            let partial = partial_path(path);
-            let file = tokio::fs::File::create(&partial).await.map_err(|e| {
+            let partial = PartialFile(partial_path(path));
+            let file = tokio::fs::File::create(&partial.0).await.map_err(|e| {
                 Error::runtime(format!(
                     "--output {}: cannot create {}: {e}",
                     path.display(),
-                    partial.display()
+                    partial.0.display()
                 ))
             })?;
             let mut w = tokio::io::BufWriter::with_capacity(1 << 20, file);
@@ -73,23 +73,27 @@ pub async fn write_sql(
                     .map_err(|e| Error::runtime(format!("--output {}: {e}", path.display()))),
                 Err(e) => Err(e),
             };
-            match result {
-                Ok(stats) => {
-                    tokio::fs::rename(&partial, path).await.map_err(|e| {
-                        Error::runtime(format!(
-                            "--output {}: cannot rename {}: {e}",
-                            path.display(),
-                            partial.display()
-                        ))
-                    })?;
-                    Ok(stats)
-                }
-                Err(e) => {
-                    let _ = tokio::fs::remove_file(&partial).await;
-                    Err(e)
-                }
-            }
+            let stats = result?;
+            tokio::fs::rename(&partial.0, path).await.map_err(|e| {
+                Error::runtime(format!(
+                    "--output {}: cannot rename {}: {e}",
+                    path.display(),
+                    partial.0.display()
+                ))
+            })?;
+            Ok(stats)
         }
+    }
+}
+
+/// The file being written: removed when dropped, so that an error, a
+/// signal or a cancelled run never leaves it behind; once renamed to its
+/// final name the removal finds nothing.
+struct PartialFile(PathBuf);
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
@@ -136,19 +140,7 @@ async fn write_all<W: AsyncWrite + Unpin>(
     )
     .await?;
 
-    let src = dump
-        .source
-        .connect()
-        .await
-        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
-    session::prepare(&src, "reader")
-        .await
-        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
-    options
-        .source_limits
-        .apply(&src)
-        .await
-        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+    let src = super::connect_source(dump.source, "reader", &options.source_limits).await?;
     let mut stats = Vec::new();
     for job in jobs {
         session::import_snapshot(&src, dump.snapshot)

@@ -38,7 +38,7 @@ pub struct JobStats {
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
     /// Reading from the source failed.
-    #[error("source: reading {table}: {source}")]
+    #[error("source: reading {table}: {}", crate::pg::pg_text(.source))]
     Source {
         /// The table.
         table: QualifiedName,

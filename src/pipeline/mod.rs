@@ -9,7 +9,9 @@
 
 mod database;
 pub mod file;
+pub mod interrupt;
 mod job;
+mod orphans;
 pub mod probe;
 
 use std::collections::VecDeque;
@@ -54,6 +56,25 @@ impl Default for PipelineOptions {
     }
 }
 
+/// A source session for `role`: connected, with doppel's session settings
+/// and the source limits, and registered for cancel requests.
+pub(crate) async fn connect_source(
+    source: &ConnInfo,
+    role: &str,
+    limits: &session::SourceLimits,
+) -> Result<tokio_postgres::Client, crate::Error> {
+    let fail = |what: &str, e: &(dyn std::error::Error + 'static)| {
+        crate::Error::runtime(format!("source: {what}{}", crate::pg::pg_text(e)))
+    };
+    let src = source.connect().await.map_err(|e| fail("", &e))?;
+    crate::pg::cancel::register(&src, role, source);
+    session::prepare(&src, role)
+        .await
+        .map_err(|e| fail("cannot set session options: ", &e))?;
+    limits.apply(&src).await.map_err(|e| fail("", &e))?;
+    Ok(src)
+}
+
 /// Copy every job's rows from the source (in `snapshot`) to the sink.
 /// Returns per-job statistics in the order jobs finished.
 pub async fn run(
@@ -78,20 +99,8 @@ pub async fn run(
         let options = options.clone();
         let progress = progress.clone();
         set.spawn(async move {
-            let src = source.connect().await.map_err(|e| {
-                crate::Error::runtime(format!("source: {}", crate::pg::pg_text(&e)))
-            })?;
-            session::prepare(&src, &format!("reader {w}"))
-                .await
-                .map_err(|e| {
-                    crate::Error::runtime(format!(
-                        "source: cannot set session options: {}",
-                        crate::pg::pg_text(&e)
-                    ))
-                })?;
-            options.source_limits.apply(&src).await.map_err(|e| {
-                crate::Error::runtime(format!("source: {}", crate::pg::pg_text(&e)))
-            })?;
+            let src =
+                connect_source(&source, &format!("reader {w}"), &options.source_limits).await?;
             let tgt = sink.connect(&format!("writer {w}")).await?;
             let mut stats = Vec::new();
             loop {

@@ -1,6 +1,8 @@
 //! The target database: schema sections, per-table COPY writers, sequences
 //! and materialized views.
 
+use std::sync::{Arc, Mutex};
+
 use bytes::Bytes;
 use futures_util::SinkExt;
 use tokio_postgres::{Client, CopyInSink};
@@ -8,9 +10,10 @@ use tokio_postgres::{Client, CopyInSink};
 use crate::copy::Format;
 use crate::pg::{quote_ident, quote_literal, session, ConnInfo, QualifiedName};
 
-/// A failure on the target, naming what was being done.
+/// A failure on the target, naming what was being done; shown with the
+/// database's own message and SQLSTATE.
 #[derive(Debug, thiserror::Error)]
-#[error("target: {what}: {source}")]
+#[error("target: {what}: {}", crate::pg::pg_text(.source))]
 pub struct SinkError {
     what: String,
     #[source]
@@ -18,6 +21,20 @@ pub struct SinkError {
 }
 
 impl SinkError {
+    /// The foreign key the server found violated, as (schema, table,
+    /// constraint), when that is why this failed.
+    pub fn violated_foreign_key(&self) -> Option<(String, String, String)> {
+        let db = self.source.as_db_error()?;
+        if db.code() != &tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION {
+            return None;
+        }
+        Some((
+            db.schema()?.to_string(),
+            db.table()?.to_string(),
+            db.constraint()?.to_string(),
+        ))
+    }
+
     fn new(what: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> SinkError {
         let what = what.into();
         move |source| SinkError { what, source }
@@ -28,35 +45,66 @@ impl SinkError {
 #[derive(Debug, Clone)]
 pub struct DatabaseSink {
     conn: ConnInfo,
+    /// Server pids of every session this sink opened, so that a failed run
+    /// can end them before it removes what they created.
+    pids: Arc<Mutex<Vec<i32>>>,
 }
 
 impl DatabaseSink {
     /// A sink writing to the database `conn` points at.
     pub fn new(conn: ConnInfo) -> DatabaseSink {
-        DatabaseSink { conn }
+        DatabaseSink {
+            conn,
+            pids: Arc::default(),
+        }
     }
 
-    /// Open a prepared connection to the target.
+    /// What the sink connects to.
+    pub fn conn(&self) -> &ConnInfo {
+        &self.conn
+    }
+
+    /// The server pids of the sessions opened so far.
+    pub fn pids(&self) -> Vec<i32> {
+        self.pids.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// Open a prepared connection to the target, registered for cancel
+    /// requests.
     pub async fn connect(&self, role: &str) -> Result<Client, crate::Error> {
         let client =
             self.conn.connect().await.map_err(|e| {
                 crate::Error::runtime(format!("target: {}", crate::pg::pg_text(&e)))
             })?;
+        crate::pg::cancel::register(&client, role, &self.conn);
         session::prepare(&client, role).await.map_err(|e| {
             crate::Error::runtime(format!(
                 "target: cannot set session options: {}",
                 crate::pg::pg_text(&e)
             ))
         })?;
+        let pid: i32 = client
+            .query_one("SELECT pg_catalog.pg_backend_pid()", &[])
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(|e| crate::Error::runtime(format!("target: {}", crate::pg::pg_text(&e))))?;
+        if let Ok(mut p) = self.pids.lock() {
+            p.push(pid);
+        }
         Ok(client)
     }
 
     /// Run a schema section (pg_dump output) in one transaction: all or nothing.
     pub async fn apply_schema(client: &Client, section: &str, sql: &str) -> Result<(), SinkError> {
-        client
+        if let Err(e) = client
             .batch_execute(&format!("BEGIN;\n{sql}\n;COMMIT;"))
             .await
-            .map_err(SinkError::new(format!("loading the {section} schema")))?;
+        {
+            // Leave the session usable (out of the failed transaction) for
+            // whatever explains or cleans up after this.
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(SinkError::new(format!("loading the {section} schema"))(e));
+        }
         // Each pg_dump section resets search_path; put it back for what follows.
         client
             .batch_execute("RESET search_path")
@@ -105,7 +153,7 @@ impl DatabaseSink {
         client: &Client,
         sql: &str,
         jobs: usize,
-    ) -> Result<(), crate::Error> {
+    ) -> Result<(), PostDataError> {
         use std::collections::BTreeMap;
         use std::sync::{Arc, Mutex};
 
@@ -161,19 +209,19 @@ impl DatabaseSink {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
                     set.abort_all();
-                    return Err(e);
+                    return Err(PostDataError::Build(e));
                 }
                 Err(e) => {
                     set.abort_all();
-                    return Err(crate::Error::runtime(format!(
+                    return Err(PostDataError::Build(crate::Error::runtime(format!(
                         "a post-data worker stopped: {e}"
-                    )));
+                    ))));
                 }
             }
         }
         DatabaseSink::apply_schema(client, "post-data", &format!("{preamble}{rest}"))
             .await
-            .map_err(crate::Error::runtime)
+            .map_err(PostDataError::Rest)
     }
 
     /// The statements that set each sequence to the source's value.
@@ -233,6 +281,17 @@ impl DatabaseSink {
         }
         Ok(())
     }
+}
+
+/// Why the post-data section failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PostDataError {
+    /// Building an index or a key failed.
+    #[error(transparent)]
+    Build(crate::Error),
+    /// The rest (foreign keys, triggers, rules, policies) failed.
+    #[error(transparent)]
+    Rest(SinkError),
 }
 
 /// An open COPY into one table on the target.

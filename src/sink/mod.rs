@@ -1,7 +1,12 @@
 //! Where rows go. This version writes into a target database: pre-data
 //! schema, one COPY per table in its own transaction, then sequences,
-//! post-data (indexes, constraints, triggers) and materialized views.
+//! post-data (indexes, constraints, triggers) and materialized views; and
+//! the lease a run holds on its target (one run at a time, and the target
+//! given back as it was found when a run fails).
 
 pub mod database;
+mod inventory;
+pub mod lease;
 
-pub use database::{DatabaseSink, TableWriter};
+pub use database::{DatabaseSink, PostDataError, TableWriter};
+pub use lease::TargetLease;
