@@ -10,6 +10,7 @@ mod harness;
 mod check;
 mod copy_fidelity;
 mod errors;
+mod failures;
 mod maskers;
 mod masking;
 mod schema_objects;

@@ -1,0 +1,383 @@
+//! Failure as a designed path: a run that fails or is stopped after its
+//! first write leaves the target exactly as it found it (compared with
+//! pg_dump), names what failed with the database's SQLSTATE, and leaves no
+//! session of doppel's on either server; one run per target at a time;
+//! targets that cannot be written are refused before anything is written.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::*;
+
+/// A source whose `lines` COPY stalls at one row (a `sql:` masker that
+/// sleeps there), so a test can act while rows are in flight.
+const SOURCE: &str = "
+CREATE EXTENSION IF NOT EXISTS citext;
+CREATE TABLE invoices (id int PRIMARY KEY, total numeric, email citext);
+CREATE TABLE lines (id int PRIMARY KEY, invoice_id int NOT NULL REFERENCES invoices(id), note text);
+INSERT INTO invoices SELECT g, g * 1.5, 'u' || g || '@x.test' FROM generate_series(1, 1000) g;
+INSERT INTO lines SELECT g, 1 + g % 1000, repeat('n', 100) FROM generate_series(1, 50000) g;
+CREATE FUNCTION stall(i int) RETURNS text LANGUAGE sql AS
+  $$ SELECT CASE WHEN i = 30000 THEN (SELECT '' FROM pg_sleep(60)) ELSE '' END $$;
+";
+
+fn rules(lines_note: &str, invoice_filter: &str, lines_filter: &str) -> Rules {
+    Rules::new(&format!(
+        "version: 1
+key: ${{DOPPEL_KEY}}
+tables:
+  public.invoices:
+    {invoice_filter}
+    columns:
+      id: keep
+      total: keep
+      email: {{ fake: email }}
+  public.lines:
+    {lines_filter}
+    columns:
+      id: keep
+      invoice_id: keep
+      note: {lines_note}
+"
+    ))
+}
+
+fn stalling_rules() -> Rules {
+    rules(r#"{ sql: "note || stall(id)" }"#, "", "")
+}
+
+fn plain_rules() -> Rules {
+    rules("keep", "", "")
+}
+
+/// The target holds something of its own that must survive every failure.
+async fn target_with_own_data() -> TestDb {
+    let tgt = TestDb::create("fail_tgt").await;
+    tgt.exec(
+        "CREATE SCHEMA own; CREATE TABLE own.notes (id int PRIMARY KEY, body text);
+         INSERT INTO own.notes VALUES (1, 'kept');
+         CREATE FUNCTION public.own_fn() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+    )
+    .await;
+    tgt
+}
+
+/// Everything the database holds, schema and rows, as pg_dump prints it.
+fn dump(db: &TestDb) -> String {
+    let out = Command::new("pg_dump")
+        .args(["--no-owner", "--dbname", &db.url()])
+        .output()
+        .expect("run pg_dump (PostgreSQL's client binaries must be on PATH)");
+    assert!(
+        out.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Start `doppel run` without waiting for it.
+fn spawn_run(src: &TestDb, tgt: &TestDb, rules: &Rules, extra: &[&str]) -> Child {
+    let r = rules.path.to_string_lossy().to_string();
+    let (s, t) = (src.url(), tgt.url());
+    let mut args = vec![
+        "run",
+        "--source",
+        &s,
+        "--target",
+        &t,
+        "--rules",
+        &r,
+        "--progress",
+        "log",
+    ];
+    args.extend_from_slice(extra);
+    Command::new(env!("CARGO_BIN_EXE_doppel"))
+        .args(&args)
+        .env("DOPPEL_KEY", KEY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start doppel")
+}
+
+/// Wait (up to a minute) until doppel's reader is copying `lines` on `src`.
+async fn wait_for_copy(src: &TestDb) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let pid = src
+            .value(
+                "SELECT max(pid)::text FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name LIKE 'doppel reader%' AND state = 'active' \
+                 AND query LIKE 'COPY%stall%'",
+            )
+            .await;
+        if let Some(pid) = pid {
+            return pid.parse().expect("a pid");
+        }
+        assert!(Instant::now() < deadline, "doppel never started copying");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Wait for the process to end (a hang fails the test), returning its
+/// exit code and stderr.
+fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String) {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for doppel") {
+            let out = child.wait_with_output().expect("doppel's output");
+            return (status.code(), String::from_utf8_lossy(&out.stderr).into());
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("doppel did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// No session of doppel's on `db` (they may take a moment to go).
+async fn assert_no_doppel_sessions(db: &TestDb) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = db
+            .value(
+                "SELECT string_agg(application_name || ' ' || state, ', ') FROM pg_stat_activity \
+                 WHERE datname = current_database() AND application_name LIKE 'doppel%'",
+            )
+            .await;
+        match left {
+            None => return,
+            Some(s) if Instant::now() > deadline => {
+                panic!("doppel sessions left on {}: {s}", db.name)
+            }
+            Some(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+fn signal(child: &Child, sig: &str) {
+    let status = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_source_backend_killed_mid_copy_leaves_the_target_as_found() {
+    let src = TestDb::create("fail_src").await;
+    src.exec(SOURCE).await;
+    let tgt = target_with_own_data().await;
+    let before = dump(&tgt);
+    let rules = stalling_rules();
+    let child = spawn_run(&src, &tgt, &rules, &[]);
+    let pid = wait_for_copy(&src).await;
+    src.exec(&format!("SELECT pg_terminate_backend({pid})"))
+        .await;
+    let (code, err) = finish(child, Duration::from_secs(60));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("public.lines"), "names the table: {err}");
+    assert!(
+        err.contains("SQLSTATE 57P01"),
+        "carries the SQLSTATE: {err}"
+    );
+    assert!(
+        err.contains("the target is as it was before the run"),
+        "{err}"
+    );
+    assert_eq!(dump(&tgt), before, "the target changed");
+    assert_no_doppel_sessions(&src).await;
+    assert_no_doppel_sessions(&tgt).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_mid_load_cancels_cleans_up_and_exits_143() {
+    let src = TestDb::create("term_src").await;
+    src.exec(SOURCE).await;
+    let tgt = target_with_own_data().await;
+    let before = dump(&tgt);
+    let rules = stalling_rules();
+    let child = spawn_run(&src, &tgt, &rules, &["--jobs", "2"]);
+    wait_for_copy(&src).await;
+    signal(&child, "-TERM");
+    let (code, err) = finish(child, Duration::from_secs(30));
+    assert_eq!(code, Some(143), "{err}");
+    assert!(err.contains("stopped by SIGTERM"), "{err}");
+    assert_eq!(dump(&tgt), before, "the target changed");
+    // The stalled source query was cancelled, not left sleeping.
+    assert_no_doppel_sessions(&src).await;
+    assert_no_doppel_sessions(&tgt).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_stops_a_sql_file_and_leaves_no_file() {
+    let src = TestDb::create("int_src").await;
+    src.exec(SOURCE).await;
+    let rules = stalling_rules();
+    let out = rules.sibling("copy.sql");
+    let r = rules.path.to_string_lossy().to_string();
+    let o = out.to_string_lossy().to_string();
+    let s = src.url();
+    let child = Command::new(env!("CARGO_BIN_EXE_doppel"))
+        .args(["run", "--source", &s, "--output", &o, "--rules", &r])
+        .env("DOPPEL_KEY", KEY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start doppel");
+    wait_for_copy(&src).await;
+    signal(&child, "-INT");
+    let (code, err) = finish(child, Duration::from_secs(30));
+    assert_eq!(code, Some(130), "{err}");
+    let left: Vec<_> = std::fs::read_dir(rules.sibling(""))
+        .expect("rules dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n != "rules.yaml")
+        .collect();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+    assert_no_doppel_sessions(&src).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_run_into_the_same_target_is_refused_naming_the_first() {
+    let src = TestDb::create("lock_src").await;
+    src.exec(SOURCE).await;
+    let tgt = TestDb::create("lock_tgt").await;
+    let stalling = stalling_rules();
+    let first = spawn_run(&src, &tgt, &stalling, &[]);
+    wait_for_copy(&src).await;
+    let started = Instant::now();
+    let plain = plain_rules();
+    let err = assert_fails(&run(&src, &tgt, &plain.path, &[], &[]), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the second run waited instead of being refused"
+    );
+    assert!(err.contains("is being loaded by doppel"), "{err}");
+    assert!(
+        err.contains(&format!("pid {}", first.id())),
+        "names the holder's pid: {err}"
+    );
+    assert!(err.contains("since 20"), "names when it started: {err}");
+    signal(&first, "-INT");
+    let (code, _) = finish(first, Duration::from_secs(30));
+    assert_eq!(code, Some(130));
+    // Once the first run is gone the target is free again.
+    assert_ok(&run(&src, &tgt, &plain.path, &[], &[]));
+    assert_eq!(
+        tgt.value("SELECT count(*)::text FROM lines")
+            .await
+            .as_deref(),
+        Some("50000")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foreign_key_the_data_breaks_is_named_with_its_orphans() {
+    let src = TestDb::create("orph_src").await;
+    src.exec(SOURCE).await;
+    let tgt = target_with_own_data().await;
+    let before = dump(&tgt);
+    // Both tables filtered: only the data can tell that lines 501..1000
+    // reference invoices that are not copied.
+    let rules = rules("keep", r#"filter: "id <= 500""#, r#"filter: "id <= 2000""#);
+    let err = assert_fails(&run(&src, &tgt, &rules.path, &[], &[]), 1);
+    assert!(err.contains("lines_invoice_id_fkey"), "{err}");
+    assert!(err.contains("SQLSTATE 23503"), "{err}");
+    // lines 1..2000 reference invoices 2..1000 and 1; ids 501..1000 are
+    // missing: lines 500..999 and 1500..1999.
+    assert!(err.contains(": 1000 copied rows of public.lines"), "{err}");
+    assert_eq!(dump(&tgt), before, "the target changed");
+    assert_no_doppel_sessions(&tgt).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_replace_keeps_the_previous_copy() {
+    let src = TestDb::create("repl_src").await;
+    src.exec(SOURCE).await;
+    let tgt = target_with_own_data().await;
+    let plain = plain_rules();
+    assert_ok(&run(&src, &tgt, &plain.path, &[], &[]));
+    let before = dump(&tgt);
+    src.exec("UPDATE invoices SET total = 0").await;
+    let stalling = stalling_rules();
+    let child = spawn_run(&src, &tgt, &stalling, &["--replace"]);
+    wait_for_copy(&src).await;
+    signal(&child, "-TERM");
+    let (code, err) = finish(child, Duration::from_secs(30));
+    assert_eq!(code, Some(143), "{err}");
+    assert!(err.contains("put back the previous copy"), "{err}");
+    assert_eq!(dump(&tgt), before, "the previous copy changed");
+    // A successful --replace loads the new data and keeps nothing aside.
+    assert_ok(&run(&src, &tgt, &plain.path, &["--replace"], &[]));
+    assert_eq!(
+        tgt.value("SELECT sum(total)::text FROM invoices")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        tgt.value("SELECT count(*)::text FROM pg_namespace WHERE nspname LIKE '%doppel%'")
+            .await
+            .as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        tgt.value("SELECT body FROM own.notes").await.as_deref(),
+        Some("kept")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn targets_that_cannot_be_written_are_refused_before_any_write() {
+    let src = TestDb::create("ro_src").await;
+    src.exec(SOURCE).await;
+    let rules = plain_rules();
+
+    // Read-only sessions.
+    let tgt = TestDb::create("ro_tgt").await;
+    let admin = connect(&server_url()).await;
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{}\" SET default_transaction_read_only = on",
+            tgt.name
+        ))
+        .await
+        .expect("make the target read-only");
+    let err = assert_fails(&run(&src, &tgt, &rules.path, &[], &[]), 2);
+    assert!(err.contains("read-only"), "{err}");
+    assert_eq!(tgt.user_tables().await, 0);
+
+    // A role without CREATE on the target's public schema (PostgreSQL 15's
+    // default for everyone but the database owner).
+    let tgt2 = TestDb::create("nocreate_tgt").await;
+    let role = format!("doppel_nocreate_{}", std::process::id());
+    admin
+        .batch_execute(&format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN"
+        ))
+        .await
+        .expect("create the role");
+    let url = tgt2
+        .url()
+        .replacen("://postgres@", &format!("://{role}@"), 1);
+    assert!(
+        url.contains(&role),
+        "the test server URL names user postgres: {url}"
+    );
+    let out = run_urls(&src.url(), &url, &rules.path, &[], &[]);
+    let _ = admin
+        .batch_execute(&format!("DROP ROLE IF EXISTS {role}"))
+        .await;
+    let err = assert_fails(&out, 2);
+    assert!(err.contains("lacks CREATE on schema public"), "{err}");
+    assert!(err.contains("GRANT CREATE ON SCHEMA \"public\""), "{err}");
+    assert_eq!(tgt2.user_tables().await, 0);
+}
