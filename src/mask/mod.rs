@@ -952,13 +952,10 @@ fn json_apply(
     for (p, (steps, _)) in paths.iter().enumerate() {
         hits.clear();
         json::visit(&doc, steps, &mut hits);
-        for h in &hits {
-            if !edits.iter().any(|e| e.0 == h.start) {
-                edits.push((h.start, h.end, p));
-            }
-        }
+        edits.extend(hits.iter().map(|h| (h.start, h.end, p)));
     }
     edits.sort_unstable();
+    edits.dedup_by_key(|e| e.0);
     let mut last = 0;
     let mut buf = String::new();
     for (start, end, p) in edits {

@@ -373,7 +373,10 @@ pub fn scrub(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) 
 /// The spans `kinds` find in `input` (start, end, kind), without overlaps,
 /// in order; where two overlap the kind earlier in [`PRIORITY`] wins.
 pub fn find(kinds: &[ScrubKind], input: &str) -> Vec<(usize, usize, ScrubKind)> {
-    let mut spans: Vec<(usize, usize, ScrubKind)> = Vec::new();
+    // Taken spans by start; they never overlap, so their ends are in order
+    // too and only the last span starting before a candidate's end can
+    // overlap it.
+    let mut spans: std::collections::BTreeMap<usize, (usize, ScrubKind)> = Default::default();
     for kind in PRIORITY.into_iter().filter(|k| kinds.contains(k)) {
         for re in kind.regexes() {
             for m in re.find_iter(input) {
@@ -383,15 +386,17 @@ pub fn find(kinds: &[ScrubKind], input: &str) -> Vec<(usize, usize, ScrubKind)> 
                 let Some(end) = kind.validate(input, m.start(), m.end()) else {
                     continue;
                 };
-                if spans.iter().any(|&(s, e, _)| m.start() < e && s < end) {
-                    continue;
+                let overlaps = spans
+                    .range(..end)
+                    .next_back()
+                    .is_some_and(|(_, &(e, _))| m.start() < e);
+                if !overlaps {
+                    spans.insert(m.start(), (end, kind));
                 }
-                spans.push((m.start(), end, kind));
             }
         }
     }
-    spans.sort_by_key(|s| s.0);
-    spans
+    spans.into_iter().map(|(s, (e, k))| (s, e, k)).collect()
 }
 
 fn scrub_spans(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) -> usize {

@@ -65,6 +65,11 @@ pub fn card(key: &MaskKey, domain: &str, input: &str, out: &mut String) {
 
 /// Whether the digits pass the Luhn check.
 pub fn luhn_ok(digits: &[u8]) -> bool {
+    luhn_sum(digits) % 10 == 0
+}
+
+/// The Luhn sum of the digits (the last one not doubled).
+fn luhn_sum(digits: &[u8]) -> u32 {
     let mut sum = 0u32;
     for (i, d) in digits.iter().rev().enumerate() {
         let mut v = u32::from(*d);
@@ -76,31 +81,27 @@ pub fn luhn_ok(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum
 }
 
 /// Make the digits written from `start` on pass the Luhn check by setting the last digit.
 pub fn fix_luhn(out: &mut String, start: usize) {
     let tail = &out[start..];
-    let digits: Vec<u8> = tail
+    let Some(last_pos) = tail.rfind(|c: char| c.is_ascii_digit()) else {
+        return;
+    };
+    let mut digits: Vec<u8> = tail
         .bytes()
         .filter(u8::is_ascii_digit)
         .map(|b| b - b'0')
         .collect();
-    let Some(last_pos) = tail.rfind(|c: char| c.is_ascii_digit()) else {
-        return;
-    };
-    for check in 0..10u8 {
-        let mut d = digits.clone();
-        if let Some(l) = d.last_mut() {
-            *l = check;
-        }
-        if luhn_ok(&d) {
-            let at = start + last_pos;
-            out.replace_range(at..at + 1, &char::from(b'0' + check).to_string());
-            return;
-        }
+    if let Some(l) = digits.last_mut() {
+        *l = 0;
     }
+    // The last digit counts once: it must bring the sum to a multiple of 10.
+    let check = ((10 - luhn_sum(&digits) % 10) % 10) as u8;
+    let at = start + last_pos;
+    out.replace_range(at..at + 1, &char::from(b'0' + check).to_string());
 }
 
 const FEISTEL_ROUNDS: u8 = 4;
@@ -171,6 +172,79 @@ fn class(c: u8) -> Option<(u8, u8)> {
 
 const PRESERVE_ROUNDS: u8 = 4;
 
+/// Up to this many letters and digits, each 32-byte block of a round's key
+/// stream is an HMAC over the layout and the other half (the first scheme,
+/// kept so that short values keep their tokens). Beyond it, the layout and
+/// the other half are hashed once per round into a seed and the blocks are
+/// HMACs of (seed, block number): time linear in the value's length.
+const PRESERVE_SHORT: usize = 256;
+
+/// The key stream of one Feistel round of [`preserve_class`]: a function of
+/// the key, domain, round, layout and the round's source half only, so the
+/// round stays invertible.
+struct KeyStream<'a> {
+    key: &'a MaskKey,
+    domain: &'a [u8],
+    round: u8,
+    /// The short scheme: every block hashes these.
+    whole: Option<(&'a [u8], &'a [u8])>,
+    /// The long scheme: every block hashes this seed.
+    seed: [u8; 32],
+    block: u32,
+    buf: [u8; 32],
+    at: usize,
+}
+
+impl<'a> KeyStream<'a> {
+    fn new(
+        key: &'a MaskKey,
+        domain: &'a str,
+        round: u8,
+        layout: &'a [u8],
+        src: &'a [u8],
+        short: bool,
+    ) -> KeyStream<'a> {
+        let seed = if short {
+            [0; 32]
+        } else {
+            key.derive_parts(
+                domain.as_bytes(),
+                &[b"preserve/seed", &[round], layout, src],
+            )
+        };
+        KeyStream {
+            key,
+            domain: domain.as_bytes(),
+            round,
+            whole: short.then_some((layout, src)),
+            seed,
+            block: 0,
+            buf: [0; 32],
+            at: 32,
+        }
+    }
+
+    fn next_byte(&mut self) -> u8 {
+        if self.at == 32 {
+            let block = self.block.to_le_bytes();
+            self.buf = match self.whole {
+                Some((layout, src)) => self.key.derive_parts(
+                    self.domain,
+                    &[b"preserve", &[self.round], &block, layout, src],
+                ),
+                None => self.key.derive_parts(
+                    self.domain,
+                    &[b"preserve/block", &[self.round], &self.seed, &block],
+                ),
+            };
+            self.block += 1;
+            self.at = 0;
+        }
+        self.at += 1;
+        self.buf[self.at - 1]
+    }
+}
+
 /// Letters to letters (case kept), digits to digits, everything else
 /// unchanged: a Feistel network over the string's letters and digits, with
 /// modular addition per character, tweaked by the string's layout. It is a
@@ -237,31 +311,18 @@ pub fn preserve_class_folded(
         })
         .collect();
     let split = values.len() / 2;
+    let short = values.len() <= PRESERVE_SHORT;
+    let (radix_lo, radix_hi) = radix.split_at(split);
     for round in 0..PRESERVE_ROUNDS {
-        let (src, dst) = if round % 2 == 0 {
-            (0..split, split..values.len())
+        let (lo, hi) = values.split_at_mut(split);
+        let (src, dst, dst_radix) = if round % 2 == 0 {
+            (&*lo, hi, radix_hi)
         } else {
-            (split..values.len(), 0..split)
+            (&*hi, lo, radix_lo)
         };
-        let src_vals: Vec<u8> = values[src].to_vec();
-        let mut block = 0u32;
-        let mut stream = [0u8; 32];
-        for (n, j) in dst.enumerate() {
-            if n % 32 == 0 {
-                stream = key.derive_parts(
-                    domain.as_bytes(),
-                    &[
-                        b"preserve",
-                        &[round],
-                        &block.to_le_bytes(),
-                        &layout,
-                        &src_vals,
-                    ],
-                );
-                block += 1;
-            }
-            values[j] =
-                ((u16::from(values[j]) + u16::from(stream[n % 32])) % u16::from(radix[j])) as u8;
+        let mut stream = KeyStream::new(key, domain, round, &layout, src, short);
+        for (v, &r) in dst.iter_mut().zip(dst_radix) {
+            *v = ((u16::from(*v) + u16::from(stream.next_byte())) % u16::from(r)) as u8;
         }
     }
     let mut result = bytes.to_vec();
