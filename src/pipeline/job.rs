@@ -62,6 +62,12 @@ pub enum JobError {
         /// The table.
         table: QualifiedName,
     },
+    /// The target session ended while the table was loading.
+    #[error("target: loading {table}: the connection to the target was lost (the server ended the session or the network failed)")]
+    TargetLost {
+        /// The table.
+        table: QualifiedName,
+    },
     /// Source and target row counts differ.
     #[error("{table}: read {read} rows but the target loaded {written}")]
     CountMismatch {
@@ -179,18 +185,32 @@ pub async fn copy_table(
 
     let write = async {
         let mut written = 0u64;
-        while let Some(chunk) = rx.recv().await {
-            written += chunk.len() as u64;
-            writer.write(chunk).await?;
+        // A lost target session is noticed even while the source is slow to
+        // send the next rows, instead of at the next write.
+        let mut watch = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tokio::select! {
+                chunk = rx.recv() => {
+                    let Some(chunk) = chunk else { break };
+                    written += chunk.len() as u64;
+                    writer.write(chunk).await?;
+                }
+                _ = watch.tick() => {
+                    if tgt.is_closed() {
+                        return Err(JobError::TargetLost { table: job.table.clone() });
+                    }
+                }
+            }
         }
         Ok::<_, JobError>((writer, written))
     };
     let read = read_table(src, job, options, &counter, tx);
 
-    let (read_res, write_res) = tokio::join!(read, write);
-    // A writer error explains a reader's "writer gone"; report the cause.
-    let (writer, bytes_written) = write_res?;
-    let (rows_read, bytes_read) = read_res?;
+    // The first side to fail ends the job (the other is dropped: a source
+    // read stalled in the server must not keep a failed load waiting). The
+    // writer fails first when the target goes, so a reader's "writer gone"
+    // never hides the cause.
+    let ((rows_read, bytes_read), (writer, bytes_written)) = tokio::try_join!(read, write)?;
     let rows_written = writer.finish().await?;
     counter.finish();
     if rows_written != rows_read {

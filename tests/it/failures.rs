@@ -197,6 +197,36 @@ async fn a_source_backend_killed_mid_copy_leaves_the_target_as_found() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_target_connection_lost_mid_copy_leaves_the_target_as_found() {
+    let src = TestDb::create("tlost_src").await;
+    src.exec(SOURCE).await;
+    let tgt = target_with_own_data().await;
+    let before = dump(&tgt);
+    let rules = stalling_rules();
+    let child = spawn_run(&src, &tgt, &rules, &[]);
+    wait_for_copy(&src).await;
+    let writer = tgt
+        .value(
+            "SELECT max(pid)::text FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name LIKE 'doppel writer%' AND query LIKE 'COPY%lines%'",
+        )
+        .await
+        .expect("doppel's writer into lines");
+    tgt.exec(&format!("SELECT pg_terminate_backend({writer})"))
+        .await;
+    let (code, err) = finish(child, Duration::from_secs(60));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("public.lines"), "names the table: {err}");
+    assert!(
+        err.contains("the target is as it was before the run"),
+        "{err}"
+    );
+    assert_eq!(dump(&tgt), before, "the target changed");
+    assert_no_doppel_sessions(&src).await;
+    assert_no_doppel_sessions(&tgt).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sigterm_mid_load_cancels_cleans_up_and_exits_143() {
     let src = TestDb::create("term_src").await;
     src.exec(SOURCE).await;
