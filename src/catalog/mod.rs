@@ -1,7 +1,7 @@
 //! What the source database holds: tables (partitioned parents and leaves),
 //! columns with their types, generated and identity columns, primary and
 //! unique keys, foreign keys, RLS flags, row estimates, sequences and
-//! materialized views. Read once, inside the run's snapshot; the SQL lives in
+//! materialized views, and what the reading role may read. Read once, inside the run's snapshot; the SQL lives in
 //! `catalog/sql/*.sql`. Nothing here knows about rules.
 
 use std::collections::HashMap;
@@ -25,6 +25,9 @@ pub struct Catalog {
     pub sequences: Vec<QualifiedName>,
     /// Materialized views, refreshed on the target after the load.
     pub matviews: Vec<QualifiedName>,
+    /// Sequences the reading role cannot read (no SELECT, or no USAGE on
+    /// their schema): their values cannot be copied.
+    pub unreadable_sequences: Vec<QualifiedName>,
     /// The role doppel reads as.
     pub role: Role,
 }
@@ -76,6 +79,11 @@ pub struct Table {
     pub unique_keys: Vec<UniqueKey>,
     /// Foreign keys declared on this table.
     pub foreign_keys: Vec<ForeignKey>,
+    /// The reading role has SELECT on the table itself (COPY of its rows
+    /// and pg_dump's lock need it; column grants are not enough for the lock).
+    pub can_select: bool,
+    /// The reading role has USAGE on the table's schema.
+    pub schema_usage: bool,
 }
 
 /// One column.
@@ -103,6 +111,8 @@ pub struct Column {
     pub identity: Option<char>,
     /// Has a DEFAULT.
     pub has_default: bool,
+    /// The reading role may SELECT it (granted on the table or the column).
+    pub can_select: bool,
 }
 
 /// A primary key or unique index.
@@ -171,6 +181,8 @@ impl Catalog {
                 columns: Vec::new(),
                 unique_keys: Vec::new(),
                 foreign_keys: Vec::new(),
+                can_select: r.try_get("can_select")?,
+                schema_usage: r.try_get("schema_usage")?,
             });
         }
         let oids: Vec<u32> = tables.iter().map(|t| t.oid).collect();
@@ -202,6 +214,7 @@ impl Catalog {
                 generated: !generated.is_empty(),
                 identity: identity.chars().next(),
                 has_default: r.try_get("has_default")?,
+                can_select: r.try_get("can_select")?,
             });
         }
         for r in client.query(UNIQUE_KEYS_SQL, &[&oids]).await? {
@@ -227,13 +240,19 @@ impl Catalog {
         }
         let mut sequences = Vec::new();
         let mut matviews = Vec::new();
+        let mut unreadable_sequences = Vec::new();
         for r in client.query(RELATIONS_SQL, &[]).await? {
             let name = QualifiedName::new(
                 r.try_get::<_, String>("schema")?,
                 r.try_get::<_, String>("name")?,
             );
             match r.try_get::<_, String>("kind")?.as_str() {
-                "S" => sequences.push(name),
+                "S" => {
+                    if !r.try_get::<_, bool>("readable")? {
+                        unreadable_sequences.push(name.clone());
+                    }
+                    sequences.push(name)
+                }
                 _ => matviews.push(name),
             }
         }
@@ -241,6 +260,7 @@ impl Catalog {
             tables,
             sequences,
             matviews,
+            unreadable_sequences,
             role,
         })
     }

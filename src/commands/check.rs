@@ -7,7 +7,7 @@ use serde_json::json;
 use super::inspect::inspect;
 use crate::cli::{InspectArgs, OutputFormat};
 use crate::config::{Diagnostic, Loc};
-use crate::plan::{suggest, Decision};
+use crate::plan::{references, suggest, Decision};
 use crate::{Error, ExitCode};
 
 /// How serious a finding is.
@@ -34,14 +34,33 @@ struct Finding {
 
 /// Run `doppel check`.
 pub async fn check(args: InspectArgs) -> Result<ExitCode, Error> {
-    let ins = inspect(&args.source, &args.rules).await?;
+    let ins = inspect(&args.source, &args.rules, false).await?;
     let mut findings: Vec<Finding> = Vec::new();
     let error = |d: Diagnostic| Finding {
         level: Level::Error,
         loc: d.loc,
         message: d.message,
     };
-    findings.extend(ins.problems.0.iter().cloned().map(error));
+    // Rules with a `tenant:` section may be meant for subsets, whose closure
+    // keeps references valid: what only a whole copy refuses is a notice.
+    let whole_copy_only = match ins.rules.file.tenant {
+        Some(_) => references::whole_copy_problems(&ins.rules, &ins.catalog, &ins.plan).0,
+        None => Vec::new(),
+    };
+    for d in ins.problems.0.iter().cloned() {
+        if whole_copy_only.contains(&d) {
+            findings.push(Finding {
+                level: Level::Notice,
+                loc: d.loc,
+                message: format!(
+                    "{} (a whole copy with these rules is refused; a tenant subset sets such references NULL or drops their rows)",
+                    d.message
+                ),
+            });
+        } else {
+            findings.push(error(d));
+        }
+    }
     findings.extend(ins.source_problems().await?.into_iter().map(error));
     let env = |name: &str| std::env::var(name).ok();
     if let Err(d) = crate::subset::build_graph(&ins.rules, &ins.catalog, &ins.plan, &env) {

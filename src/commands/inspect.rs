@@ -31,8 +31,13 @@ pub struct Inspection {
     pub key: Option<MaskKey>,
 }
 
-/// Load the rules, open the source read-only and compile.
-pub async fn inspect(source: &SourceArgs, rules: &std::path::Path) -> Result<Inspection, Error> {
+/// Load the rules, open the source read-only and compile (for a tenant
+/// subset when `subset` is true).
+pub async fn inspect(
+    source: &SourceArgs,
+    rules: &std::path::Path,
+    subset: bool,
+) -> Result<Inspection, Error> {
     let rules = load_rules(rules).map_err(Error::usage)?;
     let env = |name: &str| std::env::var(name).ok();
     // `check` runs in CI, where the key is usually absent: a key that
@@ -71,6 +76,7 @@ pub async fn inspect(source: &SourceArgs, rules: &std::path::Path) -> Result<Ins
             key: key.as_ref(),
             env: &env,
             require_key: false,
+            subset,
         },
     );
     Ok(Inspection {

@@ -167,6 +167,7 @@ async fn build_plan(
             key: req.key.as_ref(),
             env: &env,
             require_key: true,
+            subset: req.selection.is_subset(),
         },
     )
     .map_err(Error::usage)?;

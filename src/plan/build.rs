@@ -1,6 +1,7 @@
 //! Compiling rules against the catalog into a [`Plan`], in named steps: the
 //! `match:` patterns, the table entries, then each table (its decision,
-//! columns and jobs), then the checks over the whole plan.
+//! columns and jobs), then the checks over the whole plan (the key, the
+//! foreign keys the plan would break, what the source role may read).
 
 use std::path::Path;
 
@@ -8,6 +9,7 @@ use serde_saphyr::Spanned;
 
 use super::columns::listed_table;
 use super::jobs::leaf_job;
+use super::{access, references};
 use super::{ColumnAction, ColumnPlan, Decision, OmitReason, Plan, TablePlan};
 use crate::catalog::{Catalog, Column, Table};
 use crate::config::{
@@ -26,6 +28,10 @@ pub struct PlanOptions<'a> {
     /// Whether a missing key is an error (`run`) or not (`check`, `plan`,
     /// which never mask data and work with a placeholder).
     pub require_key: bool,
+    /// Whether the copy is a tenant subset: its closure keeps references
+    /// valid (references to rows not copied are set NULL, or their rows
+    /// dropped), so references into tables without rows are not refused.
+    pub subset: bool,
 }
 
 /// One `match:` column pattern: its three parts, the index of its rule and
@@ -101,6 +107,14 @@ pub fn build_all(
         })
         .collect();
     check_key(opts, &out.needs_key, &mut out.diags);
+    let loc = |name: &QualifiedName| {
+        entries
+            .iter()
+            .find(|e| &e.name == name)
+            .and_then(|e| Loc::of(path, e.key))
+    };
+    references::check(catalog, &tables, &loc, opts.subset, &mut out.diags);
+    access::check(catalog, &tables, &loc, &mut out.diags);
     let plan = Plan {
         tables,
         sequences: catalog.sequences.clone(),

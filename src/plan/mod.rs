@@ -2,11 +2,13 @@
 //! before anything is written. Every rule error is collected and returned at
 //! once, each with its place in the rules file. No I/O and no SQL runs here.
 
+mod access;
 mod build;
 mod columns;
 mod compile;
 mod glob;
 mod jobs;
+pub mod references;
 mod spec;
 pub mod suggest;
 

@@ -11,6 +11,7 @@ mod check;
 mod copy_fidelity;
 mod errors;
 mod failures;
+mod fk_guards;
 mod maskers;
 mod masking;
 mod schema_objects;
