@@ -1,7 +1,7 @@
 //! SIGINT and SIGTERM during a copy. The first signal stops the run: the
 //! command cancels the queries on both sides, gives the target back and
 //! exits with 130 (SIGINT) or 143 (SIGTERM). A second signal, while that
-//! clean-up runs, exits at once.
+//! clean-up runs, exits at once (after sending the cancel requests).
 
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -56,6 +56,9 @@ pub fn listen() -> impl std::future::Future<Output = Signal> {
                 "error: {} again while cleaning up: exiting now; the target may hold what this run created",
                 second.name()
             );
+            // Still stop the servers' work for this run; this takes a
+            // moment at most.
+            crate::pg::cancel::cancel_all(std::time::Duration::from_millis(300)).await;
             std::process::exit(i32::from(second.exit_code()));
         });
         first

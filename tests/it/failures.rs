@@ -411,3 +411,73 @@ async fn targets_that_cannot_be_written_are_refused_before_any_write() {
     assert!(err.contains("GRANT CREATE ON SCHEMA \"public\""), "{err}");
     assert_eq!(tgt2.user_tables().await, 0);
 }
+
+/// Start a run, wait until `invoices` is loaded and `lines` is stalled, and
+/// hold a lock on the loaded `invoices` from another session, so that the
+/// clean-up has to wait.
+async fn run_with_blocked_cleanup(
+    src: &TestDb,
+    tgt: &TestDb,
+    rules: &Rules,
+) -> (Child, tokio_postgres::Client) {
+    let child = spawn_run(src, tgt, rules, &[]);
+    wait_for_copy(src).await;
+    let reader = tgt.client().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let loaded = reader
+            .query_one(
+                "SELECT count(*) FROM pg_class WHERE relname = 'invoices' AND relkind = 'r'",
+                &[],
+            )
+            .await
+            .map(|r| r.get::<_, i64>(0))
+            .unwrap_or(0);
+        if loaded == 1
+            && reader
+                .batch_execute("BEGIN; LOCK TABLE public.invoices IN ACCESS SHARE MODE NOWAIT")
+                .await
+                .is_ok()
+        {
+            return (child, reader);
+        }
+        let _ = reader.batch_execute("ROLLBACK").await;
+        assert!(Instant::now() < deadline, "invoices never loaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_clean_up_that_cannot_finish_says_what_is_left() {
+    let src = TestDb::create("left_src").await;
+    src.exec(SOURCE).await;
+    let tgt = TestDb::create("left_tgt").await;
+    let rules = stalling_rules();
+    let (child, reader) = run_with_blocked_cleanup(&src, &tgt, &rules).await;
+    signal(&child, "-TERM");
+    let (code, err) = finish(child, Duration::from_secs(30));
+    drop(reader);
+    assert_eq!(code, Some(143), "{err}");
+    assert!(err.contains("could not be given back"), "{err}");
+    assert!(err.contains("lock timeout"), "says why: {err}");
+    assert!(err.contains("2 tables"), "says what is left: {err}");
+    assert_no_doppel_sessions(&src).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_signal_during_the_clean_up_exits_at_once() {
+    let src = TestDb::create("twice_src").await;
+    src.exec(SOURCE).await;
+    let tgt = TestDb::create("twice_tgt").await;
+    let rules = stalling_rules();
+    let (child, reader) = run_with_blocked_cleanup(&src, &tgt, &rules).await;
+    signal(&child, "-INT");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    signal(&child, "-INT");
+    let (code, err) = finish(child, Duration::from_secs(30));
+    drop(reader);
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("SIGINT again while cleaning up"), "{err}");
+    // Even then the stalled source query was cancelled.
+    assert_no_doppel_sessions(&src).await;
+}
