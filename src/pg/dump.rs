@@ -191,11 +191,34 @@ pub fn strip_meta_commands(sql: &str) -> String {
 pub struct DumpEntry {
     /// The `Type:` of the entry's header.
     pub kind: String,
+    /// The `Name:` of the entry's header (for a constraint or trigger,
+    /// `table name`).
+    pub name: String,
+    /// The `Schema:` of the entry's header (`-` when none).
+    pub schema: String,
     /// Its statements.
     pub sql: String,
 }
 
 impl DumpEntry {
+    /// The entry with its header, as pg_dump wrote it (so that the text can
+    /// be split again).
+    pub fn to_sql(&self) -> String {
+        format!(
+            "\n-- Name: {}; Type: {}; Schema: {}; Owner: -\n{}",
+            self.name, self.kind, self.schema, self.sql
+        )
+    }
+
+    /// The entry as its header names it: `TABLE public.lines`,
+    /// `CONSTRAINT public.lines lines_pkey`, `EXTENSION citext`.
+    pub fn describe(&self) -> String {
+        match self.schema.as_str() {
+            "" | "-" => format!("{} {}", self.kind, self.name),
+            schema => format!("{} {schema}.{}", self.kind, self.name),
+        }
+    }
+
     /// The relation the entry's statement works on (`ALTER TABLE [ONLY] x` or
     /// `… ON [ONLY] x`), as written in the SQL.
     pub fn relation(&self) -> Option<&str> {
@@ -220,13 +243,17 @@ pub fn split_entries(sql: &str) -> (String, Vec<DumpEntry>) {
     let mut entries: Vec<DumpEntry> = Vec::new();
     for line in sql.split_inclusive('\n') {
         if let Some(rest) = line.strip_prefix("-- Name: ") {
-            let kind = rest
-                .split("; ")
-                .find_map(|p| p.strip_prefix("Type: "))
-                .unwrap_or("")
-                .to_string();
+            let field = |key: &str| {
+                rest.trim_end()
+                    .split("; ")
+                    .find_map(|p| p.strip_prefix(key))
+                    .unwrap_or("")
+                    .to_string()
+            };
             entries.push(DumpEntry {
-                kind,
+                kind: field("Type: "),
+                name: rest.split("; ").next().unwrap_or("").to_string(),
+                schema: field("Schema: "),
                 sql: String::new(),
             });
             continue;
@@ -257,6 +284,13 @@ mod tests {
             (e[1].kind.as_str(), e[1].relation()),
             ("INDEX", Some("public.t"))
         );
+        assert_eq!(e[0].describe(), "CONSTRAINT public.t t_pkey");
+        assert_eq!(e[1].describe(), "INDEX public.t_x_idx");
+        let again: String = e.iter().map(DumpEntry::to_sql).collect();
+        let (_, e2) = split_entries(&again);
+        assert_eq!(e2.len(), 2);
+        assert_eq!(e2[0].describe(), e[0].describe());
+        assert_eq!(e2[1].sql, e[1].sql);
     }
 
     #[test]

@@ -103,7 +103,18 @@ impl DatabaseSink {
             // Leave the session usable (out of the failed transaction) for
             // whatever explains or cleans up after this.
             let _ = client.batch_execute("ROLLBACK").await;
-            return Err(SinkError::new(format!("loading the {section} schema"))(e));
+            // A constraint's error names it; anything else is found by
+            // replaying the section one object at a time, rolled back.
+            let named = e.as_db_error().is_some_and(|d| d.constraint().is_some());
+            let at = match named {
+                true => None,
+                false => failing_entry(client, sql).await,
+            };
+            let what = match at {
+                Some(at) => format!("loading the {section} schema, at {at}"),
+                None => format!("loading the {section} schema"),
+            };
+            return Err(SinkError::new(what)(e));
         }
         // Each pg_dump section resets search_path; put it back for what follows.
         client
@@ -165,7 +176,7 @@ impl DatabaseSink {
                 ("INDEX" | "CONSTRAINT", Some(rel)) => {
                     groups.entry(rel.to_string()).or_default().push(e.sql)
                 }
-                _ => rest.push_str(&e.sql),
+                _ => rest.push_str(&e.to_sql()),
             }
         }
         let mut groups: Vec<(String, Vec<String>)> = groups.into_iter().collect();
@@ -281,6 +292,34 @@ impl DatabaseSink {
         }
         Ok(())
     }
+}
+
+/// The first object of a schema section that fails, found by running the
+/// section one object at a time in a transaction that is rolled back.
+async fn failing_entry(client: &Client, sql: &str) -> Option<String> {
+    let (preamble, entries) = crate::pg::dump::split_entries(sql);
+    if client
+        .batch_execute(&format!("BEGIN;\n{preamble}"))
+        .await
+        .is_err()
+    {
+        let _ = client.batch_execute("ROLLBACK").await;
+        return Some("its settings".into());
+    }
+    let mut found = None;
+    for (i, e) in entries.iter().enumerate() {
+        if client.batch_execute(&e.sql).await.is_err() {
+            found = Some(format!(
+                "{} (object {} of {})",
+                e.describe(),
+                i + 1,
+                entries.len()
+            ));
+            break;
+        }
+    }
+    let _ = client.batch_execute("ROLLBACK").await;
+    found
 }
 
 /// Why the post-data section failed.

@@ -414,7 +414,8 @@ async fn targets_that_cannot_be_written_are_refused_before_any_write() {
 
 /// Start a run, wait until `invoices` is loaded and `lines` is stalled, and
 /// hold a lock on the loaded `invoices` from another session, so that the
-/// clean-up has to wait.
+/// clean-up has to wait. The caller waits for the child.
+#[allow(clippy::zombie_processes)]
 async fn run_with_blocked_cleanup(
     src: &TestDb,
     tgt: &TestDb,
@@ -480,4 +481,26 @@ async fn a_second_signal_during_the_clean_up_exits_at_once() {
     assert!(err.contains("SIGINT again while cleaning up"), "{err}");
     // Even then the stalled source query was cancelled.
     assert_no_doppel_sessions(&src).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_schema_object_the_target_refuses_is_named() {
+    let src = TestDb::create("pre_src").await;
+    src.exec(
+        "CREATE TYPE mood AS ENUM ('ok', 'sad');
+         CREATE TABLE people (id int PRIMARY KEY, m mood);
+         INSERT INTO people VALUES (1, 'ok');",
+    )
+    .await;
+    let tgt = target_with_own_data().await;
+    tgt.exec("CREATE TYPE public.mood AS (a int)").await;
+    let before = dump(&tgt);
+    let rules = Rules::new("version: 1\ntables:\n  public.people: keep\n");
+    let err = assert_fails(&run(&src, &tgt, &rules.path, &[], &[]), 1);
+    assert!(
+        err.contains("loading the pre-data schema, at TYPE public.mood"),
+        "names the object: {err}"
+    );
+    assert!(err.contains("SQLSTATE 42710"), "{err}");
+    assert_eq!(dump(&tgt), before, "the target changed");
 }
