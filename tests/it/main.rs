@@ -16,5 +16,6 @@ mod maskers;
 mod masking;
 mod schema_objects;
 mod snapshot;
+mod standby;
 mod subset;
 mod tls;
