@@ -128,17 +128,28 @@ pub struct LoadedRules {
 
 /// Read and parse a rules file. YAML and shape errors come back with file:line:column.
 pub fn load_rules(path: &Path) -> Result<LoadedRules, Diagnostics> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostics(vec![Diagnostic::at(
-            None,
-            format!("cannot read rules file {}: {e}", path.display()),
-        )])
-    })?;
+    let bytes = read_capped(path)?;
     let sha256 = hex_str(&Sha256::digest(&bytes));
     let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        // Characters before the bad byte on its line, which are valid UTF-8.
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count() as u64
+            + 1;
         Diagnostics(vec![Diagnostic::at(
-            None,
-            format!("{}: not UTF-8 text: {e}", path.display()),
+            Some(Loc {
+                path: path.to_path_buf(),
+                line,
+                column,
+            }),
+            format!("not UTF-8 text (byte {at} of the file): save the rules as UTF-8"),
         )])
     })?;
     let file = parse_rules(path, &text)?;
@@ -161,10 +172,33 @@ pub fn parse_loaded_rules(path: &Path, text: &str) -> Result<LoadedRules, Diagno
 
 /// Parse rules text; `path` is only used in messages.
 pub fn parse_rules(path: &Path, text: &str) -> Result<RulesFile, Diagnostics> {
-    let file: RulesFile = serde_saphyr::from_str(text).map_err(|e| {
-        let loc = e.location().and_then(|l| Loc::from_location(path, &l));
-        Diagnostics(vec![Diagnostic::at(loc, yaml_message(&e))])
-    })?;
+    if text.len() > MAX_RULES_BYTES {
+        return Err(too_large(path, text.len() as u64));
+    }
+    let located = |e: &serde_saphyr::Error| e.location().and_then(|l| Loc::from_location(path, &l));
+    // Repeated keys first reach our own maps, which name both lines; a
+    // repeated field of a fixed mapping (`version:` twice) is only located
+    // by the parser's own check, so an unlocated error is looked at again
+    // with that check on.
+    let file: RulesFile = match serde_saphyr::from_str_with_options(text, yaml_options(true)) {
+        Ok(f) => f,
+        Err(e) => {
+            let e = match located(&e) {
+                Some(_) => e,
+                None => match serde_saphyr::from_str_with_options::<RulesFile>(
+                    text,
+                    yaml_options(false),
+                ) {
+                    Err(strict) if located(&strict).is_some() => strict,
+                    _ => e,
+                },
+            };
+            return Err(Diagnostics(vec![Diagnostic::at(
+                located(&e),
+                yaml_message(&e),
+            )]));
+        }
+    };
     if file.version.value != 1 {
         return Err(Diagnostics(vec![Diagnostic::at(
             Loc::of(path, &file.version),
@@ -174,18 +208,89 @@ pub fn parse_rules(path: &Path, text: &str) -> Result<RulesFile, Diagnostics> {
             ),
         )]));
     }
+    super::sql::check_fragments(path, &file).into_result()?;
     Ok(file)
+}
+
+/// The largest rules file doppel reads (16 MiB): rules are a few hundred
+/// lines, so a bigger file is a mistake (a dump, a binary) and is refused
+/// before it is parsed.
+pub const MAX_RULES_BYTES: usize = 16 * 1024 * 1024;
+
+/// Limits on YAML aliases: a rules file has no use for many of them, and
+/// without limits a few lines of nested aliases ("billion laughs") expand
+/// into billions of nodes. Past these the parser stops with an error.
+const MAX_ALIASES: usize = 1_000;
+const MAX_REPLAYED_EVENTS: usize = 100_000;
+
+fn yaml_options(pass_repeated_keys: bool) -> serde_saphyr::Options {
+    let mut o = serde_saphyr::Options::default();
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_aliases = MAX_ALIASES;
+    budget.max_recorded_anchor_events = MAX_REPLAYED_EVENTS;
+    budget.max_total_scalar_bytes = MAX_RULES_BYTES;
+    o.budget = Some(budget);
+    o.alias_limits.max_total_replayed_events = MAX_REPLAYED_EVENTS;
+    o.alias_limits.max_replay_stack_depth = 16;
+    if pass_repeated_keys {
+        o.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::PassThrough;
+    }
+    o
+}
+
+fn too_large(path: &Path, size: u64) -> Diagnostics {
+    Diagnostics(vec![Diagnostic::at(
+        None,
+        format!(
+            "rules file {} is larger than {} MiB ({size} bytes or more): rules are a few hundred lines; check that this is the rules file",
+            path.display(),
+            MAX_RULES_BYTES / (1024 * 1024)
+        ),
+    )])
+}
+
+/// The file's bytes, refusing (without reading it all) one larger than
+/// [`MAX_RULES_BYTES`], whatever it is (a regular file, a pipe, a device).
+fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostics> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
+        Diagnostics(vec![Diagnostic::at(
+            None,
+            format!("cannot read rules file {}: {e}", path.display()),
+        )])
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RULES_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > MAX_RULES_BYTES {
+        return Err(too_large(path, bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// The parser's message without its own location prefix or snippet (we print our own).
 fn yaml_message(e: &serde_saphyr::Error) -> String {
     let full = e.to_string();
-    let first = full.lines().next().unwrap_or(&full).trim();
-    // The parser may end its first line with " at line N column M"; drop it.
-    match first.find(" at line ") {
-        Some(i) => first[..i].to_string(),
-        None => first.to_string(),
+    let mut first = full.lines().next().unwrap_or(&full).trim();
+    // The parser may start with "error: line N column M: " or end with
+    // " at line N column M"; drop both.
+    first = first.strip_prefix("error: ").unwrap_or(first);
+    if let Some(rest) = first.strip_prefix("line ") {
+        if let Some((_, after)) = rest.split_once(": ") {
+            first = after;
+        }
     }
+    if let Some(i) = first.find(" at line ") {
+        first = &first[..i];
+    }
+    if first.starts_with("budget breached") || first.contains("alias replay") {
+        return format!(
+            "the YAML expands beyond what a rules file needs ({first}; at most {MAX_ALIASES} aliases and {MAX_REPLAYED_EVENTS} expanded nodes): write the values out instead of nesting aliases"
+        );
+    }
+    first.to_string()
 }
 
 /// Expand `${NAME}` from the environment in a rules string (`$${` writes a literal `${`).
@@ -315,6 +420,112 @@ mod tests {
         assert!(e.to_string().contains("unknown masker `maskit`"), "{e}");
         let e = parse("version: 2\n").unwrap_err();
         assert!(e.to_string().contains("unsupported rules version 2"), "{e}");
+    }
+
+    #[test]
+    fn alias_bombs_stop_early_with_a_location() {
+        // Nine levels of ten aliases each, every level a valid condition
+        // list: 10^9 entries once expanded.
+        let ten = |item: &str| format!("[{}]", [item; 10].join(", "));
+        let mut bomb = format!(
+            "version: 1\ntables:\n  a.b:\n    columns:\n      c0: &a0 {}\n",
+            ten("{ mask: keep }")
+        );
+        for i in 1..10 {
+            bomb.push_str(&format!(
+                "      c{i}: &a{i} {}\n",
+                ten(&format!("{{ mask: *a{} }}", i - 1))
+            ));
+        }
+        let e = parse(&bomb).unwrap_err();
+        eprintln!("{e}");
+        assert!(e.0[0].loc.is_some(), "{e}");
+        assert!(
+            e.to_string()
+                .contains("the YAML expands beyond what a rules file needs"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn too_large_rules_are_refused_naming_file_and_limit() {
+        let big = format!("version: 1\n#{}\n", "x".repeat(MAX_RULES_BYTES));
+        let e = parse(&big).unwrap_err();
+        assert!(
+            e.to_string().contains("r.yaml is larger than 16 MiB"),
+            "{e}"
+        );
+        let dir = std::env::temp_dir().join(format!("doppel-big-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("big.yaml");
+        std::fs::write(&p, &big).unwrap();
+        let e = load_rules(&p).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            e.to_string().contains("big.yaml is larger than 16 MiB"),
+            "{e}"
+        );
+        // A device that never ends is refused too, not read forever.
+        let e = load_rules(Path::new("/dev/zero")).unwrap_err();
+        assert!(
+            e.to_string().contains("/dev/zero is larger than 16 MiB"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_located() {
+        let dir = std::env::temp_dir().join(format!("doppel-utf8-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("r.yaml");
+        std::fs::write(&p, b"version: 1\ntables:\n  ab\xffc: keep\n").unwrap();
+        let e = load_rules(&p).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            e.0[0].loc.as_ref().map(|l| (l.line, l.column)),
+            Some((3, 5)),
+            "{e}"
+        );
+        assert!(e.to_string().contains("not UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn a_column_named_twice_names_both_lines() {
+        let e = parse("version: 1\ntables:\n  a.b:\n    columns:\n      x: keep\n      y: keep\n      x: null\n")
+            .unwrap_err();
+        eprintln!("{e}");
+        assert!(e.0[0].loc.is_some(), "{e}");
+        assert!(
+            e.to_string()
+                .contains("`x` is named twice in this mapping (lines 5 and 7)"),
+            "{e}"
+        );
+        // A fixed field written twice is located too (found by the property tests).
+        let e = parse("version: 1\nversion: 1").unwrap_err();
+        assert_eq!(e.0[0].loc.as_ref().map(|l| l.line), Some(2), "{e}");
+        let e = parse("version: 1\ntables:\n  a.b: keep\n  a.b: { rows: none }\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`a.b` is named twice in this mapping (lines 3 and 4)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn filters_that_are_not_one_expression_are_refused_at_their_line() {
+        let e = parse("version: 1\ntables:\n  a.b:\n    filter: 1=1) OR (1=1\n  a.c:\n    filter: \"a = 1; DROP TABLE x\"\n    columns:\n      w:\n        - when: \"(x\"\n          mask: keep\n        - mask: null\n")
+            .unwrap_err();
+        let lines: Vec<u64> =
+            e.0.iter()
+                .filter_map(|d| d.loc.as_ref().map(|l| l.line))
+                .collect();
+        assert_eq!(lines, vec![4, 6, 9], "{e}");
+        assert!(
+            e.to_string()
+                .contains("r.yaml:4:13: filter is not one SQL expression: `)` at character 4"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("`;` at character 6"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod key;
 mod load;
 mod ordered;
+mod sql;
 
 pub use key::{resolve_key, MIN_KEY_BYTES};
 pub use load::{
@@ -13,6 +14,7 @@ pub use load::{
     Diagnostics, LoadedRules, Loc,
 };
 pub use ordered::OrderedMap;
+pub use sql::one_expression;
 
 use std::fmt;
 

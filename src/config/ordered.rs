@@ -1,9 +1,11 @@
-//! A YAML mapping kept in file order, with the location of every key.
+//! A YAML mapping kept in file order, with the location of every key; a
+//! key written twice (a table or a column named twice) is an error naming
+//! both lines.
 
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
 /// A mapping from names to `V`, in the order of the file, each key with its location.
@@ -45,8 +47,16 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
                 Ok(OrderedMap::default())
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
+                let mut out: Vec<(Spanned<String>, V)> = Vec::new();
                 while let Some(k) = map.next_key::<Spanned<String>>()? {
+                    if let Some((first, _)) = out.iter().find(|(f, _)| f.value == k.value) {
+                        return Err(A::Error::custom(format!(
+                            "`{}` is named twice in this mapping (lines {} and {}): keep one",
+                            k.value,
+                            first.referenced.line(),
+                            k.referenced.line()
+                        )));
+                    }
                     let v = map.next_value::<V>()?;
                     out.push((k, v));
                 }
