@@ -60,8 +60,9 @@ fn hex_val(b: u8) -> u8 {
     }
 }
 
-/// Append `value` to `out` with the escapes COPY TO writes.
-pub fn escape(value: &[u8], out: &mut Vec<u8>) {
+/// Append `value` to `out` (a `Vec<u8>` or `BytesMut`) with the escapes
+/// COPY TO writes.
+pub fn escape(value: &[u8], out: &mut impl bytes::BufMut) {
     let mut start = 0;
     for (i, &b) in value.iter().enumerate() {
         let esc: &[u8] = match b {
@@ -74,11 +75,11 @@ pub fn escape(value: &[u8], out: &mut Vec<u8>) {
             0x0b => b"\\v",
             _ => continue,
         };
-        out.extend_from_slice(&value[start..i]);
-        out.extend_from_slice(esc);
+        out.put_slice(&value[start..i]);
+        out.put_slice(esc);
         start = i + 1;
     }
-    out.extend_from_slice(&value[start..]);
+    out.put_slice(&value[start..]);
 }
 
 /// The fields of one row (without its `\n`).

@@ -70,6 +70,19 @@ pub enum TransformError {
     Truncated,
 }
 
+/// Buffers kept between rows hold at most this much; a larger one (left
+/// by a large value) is freed once its row is done, so memory follows the
+/// largest row in flight, not the largest row seen.
+const RETAIN: usize = 1 << 20;
+
+/// Empty `buf`, and free it if it grew beyond [`RETAIN`].
+fn release(buf: &mut Vec<u8>) {
+    buf.clear();
+    if buf.capacity() > RETAIN {
+        *buf = Vec::new();
+    }
+}
+
 /// Per-table state of the row transformation.
 pub struct RowTransform {
     ops: Vec<FieldOp>,
@@ -141,6 +154,7 @@ impl RowTransform {
                     row.extend_from_slice(&rest[..i]);
                     self.row(&row, out)?;
                     row.clear();
+                    release(&mut row);
                     self.carry = row;
                     rest = &rest[i + 1..];
                 }
@@ -246,13 +260,16 @@ impl RowTransform {
                         column: self.names[i].clone(),
                     })?;
                     self.masked.clear();
-                    match m.apply(value, &mut self.masked) {
+                    let masked = m.apply(value, &mut self.masked);
+                    // A large decoded value is freed before the masked one
+                    // is encoded, straight into the output.
+                    release(&mut self.scratch);
+                    match masked {
                         Ok(true) => {
-                            let mut buf = std::mem::take(&mut self.scratch);
-                            buf.clear();
-                            text::escape(self.masked.as_bytes(), &mut buf);
-                            out.extend_from_slice(&buf);
-                            self.scratch = buf;
+                            text::escape(self.masked.as_bytes(), out);
+                            if self.masked.capacity() > RETAIN {
+                                self.masked = String::new();
+                            }
                         }
                         Ok(false) => out.extend_from_slice(text::NULL),
                         Err(e) => {
@@ -271,7 +288,9 @@ impl RowTransform {
         }
         if self.has_template {
             self.assemble(row, &staged, out_final);
-            self.row_out = staged;
+            if staged.capacity() <= RETAIN {
+                self.row_out = staged;
+            }
         } else {
             out.extend_from_slice(b"\n");
         }
@@ -310,9 +329,8 @@ impl RowTransform {
                     }
                 }
             }
-            self.scratch.clear();
-            text::escape(&value, &mut self.scratch);
-            out.extend_from_slice(&self.scratch);
+            release(&mut self.scratch);
+            text::escape(&value, out);
         }
         out.extend_from_slice(b"\n");
     }

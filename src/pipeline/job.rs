@@ -144,13 +144,19 @@ pub(super) async fn read_table(
                 table: table.clone(),
                 source,
             })?;
-        if out.len() >= options.batch_bytes {
+        // A chunk can hold a whole large row: free it before sending, and
+        // send a large batch in pieces (sharing its buffer) so that the sink
+        // never copies more than one piece at a time.
+        drop(chunk);
+        let batch = options.batch_bytes.max(1);
+        if out.len() >= batch {
             counter.add(transform.rows(), bytes_read);
-            tx.send(out.split().freeze())
-                .await
-                .map_err(|_| JobError::WriterGone {
-                    table: table.clone(),
-                })?;
+        }
+        while out.len() >= batch {
+            let piece = out.split_to(batch).freeze();
+            tx.send(piece).await.map_err(|_| JobError::WriterGone {
+                table: table.clone(),
+            })?;
         }
     }
     transform.finish().map_err(|source| JobError::Transform {
