@@ -13,9 +13,13 @@
 //! outcome is one predicate per table (and NULL rewrites for some columns)
 //! that the table's COPY applies.
 
+mod check;
 mod closure;
 pub mod graph;
 pub mod pred;
+mod read;
+mod state;
+mod tenants;
 
 pub use closure::compute;
 pub use graph::{build as build_graph, Edge, Graph, Node, Role};
