@@ -13,66 +13,50 @@ pub fn map_elements(
         _ => ("", input),
     };
     out.push_str(bounds);
-    let chars: Vec<char> = body.chars().collect();
     let mut pos = 0;
-    level(&chars, &mut pos, out, f)?;
-    if pos != chars.len() {
+    level(body, &mut pos, out, f)?;
+    if pos != body.len() {
         return Err("trailing characters after the array".into());
     }
     Ok(())
 }
 
+/// One `{…}` level starting at `pos` (a byte offset; the delimiters are
+/// ASCII, so every offset the scan stops at is a character boundary).
 fn level(
-    c: &[char],
+    s: &str,
     pos: &mut usize,
     out: &mut String,
     f: &mut dyn FnMut(&str) -> Result<Option<String>, String>,
 ) -> Result<(), String> {
-    if c.get(*pos) != Some(&'{') {
+    let b = s.as_bytes();
+    if b.get(*pos) != Some(&b'{') {
         return Err("an array starts with {".into());
     }
     *pos += 1;
     out.push('{');
-    if c.get(*pos) == Some(&'}') {
+    if b.get(*pos) == Some(&b'}') {
         *pos += 1;
         out.push('}');
         return Ok(());
     }
     loop {
-        match c.get(*pos) {
-            Some('{') => level(c, pos, out, f)?,
-            Some('"') => {
+        match b.get(*pos) {
+            Some(b'{') => level(s, pos, out, f)?,
+            Some(b'"') => {
                 *pos += 1;
-                let mut v = String::new();
-                loop {
-                    match c.get(*pos) {
-                        Some('\\') => {
-                            v.push(*c.get(*pos + 1).ok_or("unterminated escape")?);
-                            *pos += 2;
-                        }
-                        Some('"') => {
-                            *pos += 1;
-                            break;
-                        }
-                        Some(&ch) => {
-                            v.push(ch);
-                            *pos += 1;
-                        }
-                        None => return Err("unterminated quoted element".into()),
-                    }
-                }
+                let v = quoted(s, pos)?;
                 element(Some(&v), out, f)?;
             }
             Some(_) => {
                 let start = *pos;
-                while let Some(&ch) = c.get(*pos) {
-                    if ch == ',' || ch == '}' {
+                while let Some(&c) = b.get(*pos) {
+                    if c == b',' || c == b'}' {
                         break;
                     }
                     *pos += 1;
                 }
-                let raw: String = c[start..*pos].iter().collect();
-                let raw = raw.trim();
+                let raw = s[start..*pos].trim();
                 if raw.eq_ignore_ascii_case("NULL") {
                     element(None, out, f)?;
                 } else {
@@ -81,17 +65,43 @@ fn level(
             }
             None => return Err("unterminated array".into()),
         }
-        match c.get(*pos) {
-            Some(',') => {
+        match b.get(*pos) {
+            Some(b',') => {
                 *pos += 1;
                 out.push(',');
             }
-            Some('}') => {
+            Some(b'}') => {
                 *pos += 1;
                 out.push('}');
                 return Ok(());
             }
             _ => return Err("expected , or } in the array".into()),
+        }
+    }
+}
+
+/// The value of a quoted element whose text starts at `pos` (after the
+/// opening quote); leaves `pos` after the closing quote.
+fn quoted(s: &str, pos: &mut usize) -> Result<String, String> {
+    let b = s.as_bytes();
+    let mut v = String::new();
+    let mut seg = *pos;
+    loop {
+        match b.get(*pos) {
+            Some(b'\\') => {
+                v.push_str(&s[seg..*pos]);
+                let c = s[*pos + 1..].chars().next().ok_or("unterminated escape")?;
+                v.push(c);
+                *pos += 1 + c.len_utf8();
+                seg = *pos;
+            }
+            Some(b'"') => {
+                v.push_str(&s[seg..*pos]);
+                *pos += 1;
+                return Ok(v);
+            }
+            Some(_) => *pos += 1,
+            None => return Err("unterminated quoted element".into()),
         }
     }
 }
@@ -136,6 +146,10 @@ mod tests {
         out.clear();
         map_elements("{}", &mut out, &mut upper).unwrap();
         assert_eq!(out, "{}");
+        out.clear();
+        map_elements(r#"{ünï,"çø\\dé\\\\"}"#, &mut out, &mut upper).unwrap();
+        assert_eq!(out, r#"{"ÜNÏ","ÇØ\\DÉ\\\\"}"#);
+        assert!(map_elements(r#"{"a\\"#, &mut String::new(), &mut upper).is_err());
         assert!(map_elements("{a,b", &mut String::new(), &mut upper).is_err());
     }
 }

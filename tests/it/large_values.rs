@@ -6,7 +6,8 @@
 //! asserted; the time per megabyte is in BENCHMARKS.md.
 //!
 //! 1 and 10 MB run by default; 50 MB is `#[ignore]`d (run it with
-//! `cargo test --release --test it large_values -- --ignored`).
+//! `cargo test --release --test it large_values -- --ignored`, as
+//! benches/large_values.sh does).
 
 use crate::harness::*;
 
@@ -149,7 +150,7 @@ async fn ten_megabyte_values_through_every_masker() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "50 MB values: about a minute in release; run by scripts/bench-large-values.sh"]
+#[ignore = "50 MB values: run by benches/large_values.sh (in release)"]
 async fn fifty_megabyte_values_through_every_masker() {
     large_values(50).await;
 }

@@ -1,0 +1,445 @@
+//! Compiling a [`MaskSpec`] for a column's [`ValueShape`] under a key
+//! into a [`Masker`]: every check of a masker against its column is made
+//! here, once, before any value is masked.
+
+use super::*;
+
+/// What a compiled masker does.
+#[derive(Clone)]
+pub(super) enum Op {
+    Null,
+    Value(String),
+    Hex {
+        len: usize,
+        prefix: String,
+    },
+    Uuid,
+    Integer(tokenize::IntegerPerm),
+    Preserve {
+        digits_only: bool,
+    },
+    TokEmail {
+        len: usize,
+        prefix: String,
+        host: Option<String>,
+    },
+    TokCard,
+    Generalize(Granularity),
+    Round(RoundStep, Option<u32>),
+    Replace(regex::Regex, String, Option<usize>),
+    Fake {
+        kind: FakeKind,
+        locale: Locale,
+        max_chars: Option<usize>,
+    },
+    Partial {
+        keep_start: usize,
+        keep_end: usize,
+        with: char,
+    },
+    ShiftDate(u32),
+    ShiftNumber(Shift),
+    Json(Vec<(Vec<json::Step>, Masker)>),
+    Scrub(Vec<ScrubKind>),
+    Each(Masker),
+    UniquePhone,
+}
+
+/// A masker's compiled state, shared by its clones.
+pub(super) struct Compiled {
+    /// What it does.
+    pub(super) op: Op,
+    /// The key, for keyed maskers.
+    pub(super) key: Option<MaskKey>,
+    /// citext: keyed outputs depend on the lowercased input.
+    pub(super) fold_case: bool,
+    /// The determinism domain.
+    pub(super) domain: String,
+    /// [`Masker::describe`].
+    pub(super) describe: String,
+}
+
+impl Masker {
+    /// Compile `spec` for a column of `shape` under `key`.
+    pub fn new(
+        spec: &MaskSpec,
+        key: &MaskKey,
+        shape: &ValueShape,
+    ) -> Result<Masker, MaskBuildError> {
+        let text_like = matches!(shape, ValueShape::Text { .. });
+        let (max_chars, fold_case) = match shape {
+            ValueShape::Text {
+                max_chars,
+                case_insensitive,
+            } => (*max_chars, *case_insensitive),
+            _ => (None, false),
+        };
+        let err = |m: String| Err(MaskBuildError(m));
+        let (op, domain, describe, keyed) = match spec {
+            MaskSpec::Null => (Op::Null, String::new(), "null".to_string(), false),
+            MaskSpec::Value(v) => {
+                if let Some(n) = max_chars {
+                    if v.chars().count() > n {
+                        return err(format!(
+                            "value is {} characters, the column holds at most {n}",
+                            v.chars().count()
+                        ));
+                    }
+                }
+                (
+                    Op::Value(v.clone()),
+                    String::new(),
+                    format!("value({v:?})"),
+                    false,
+                )
+            }
+            MaskSpec::Tokenize {
+                format,
+                length,
+                prefix,
+                domain,
+                email_domain,
+            } => tokenize(*format, *length, prefix, domain, email_domain, key, shape)?,
+            MaskSpec::Fake {
+                kind,
+                locale,
+                domain,
+            } => {
+                if !kind.fits(shape) {
+                    return err(format!(
+                        "fake {} cannot produce a value for a column of type {shape}",
+                        kind.tag()
+                    ));
+                }
+                if let Some(n) = max_chars {
+                    let need = fake_values::min_chars(*kind);
+                    if n < need {
+                        return err(format!(
+                            "fake {} needs at least {need} characters, the column holds {n}",
+                            kind.tag()
+                        ));
+                    }
+                }
+                let dom = domain
+                    .clone()
+                    .unwrap_or_else(|| format!("fake/{}/{}", kind.tag(), locale.tag()));
+                let mut d = format!("fake({}, {})", kind.tag(), locale.tag());
+                if domain.is_some() {
+                    d.push_str(&format!(" domain {dom:?}"));
+                }
+                (
+                    Op::Fake {
+                        kind: *kind,
+                        locale: *locale,
+                        max_chars,
+                    },
+                    dom,
+                    d,
+                    true,
+                )
+            }
+            MaskSpec::Partial {
+                keep_start,
+                keep_end,
+                with,
+            } => {
+                if !text_like {
+                    return err(format!("partial masks text; the column is {shape}"));
+                }
+                (
+                    Op::Partial {
+                        keep_start: *keep_start,
+                        keep_end: *keep_end,
+                        with: *with,
+                    },
+                    String::new(),
+                    format!("partial(keep_start {keep_start}, keep_end {keep_end}, with {with:?})"),
+                    false,
+                )
+            }
+            MaskSpec::Shift(sh) => {
+                let op = match (sh, shape) {
+                    (Shift::Days(d), ValueShape::Date | ValueShape::Timestamp) => Op::ShiftDate(*d),
+                    (Shift::Days(_), _) => {
+                        return err(format!(
+                            "shift days needs a date or timestamp column; the column is {shape}"
+                        ))
+                    }
+                    (_, ValueShape::Number) => Op::ShiftNumber(*sh),
+                    _ => {
+                        return err(format!(
+                            "shift amount/percent needs a numeric column; the column is {shape}"
+                        ))
+                    }
+                };
+                let d = match sh {
+                    Shift::Days(n) => format!("shift(days {n})"),
+                    Shift::Amount(a) => format!("shift(amount {a})"),
+                    Shift::Percent(p) => format!("shift(percent {p})"),
+                };
+                (op, "shift".to_string(), d, true)
+            }
+            MaskSpec::Generalize(g) => {
+                if !matches!(shape, ValueShape::Date | ValueShape::Timestamp) {
+                    return err(format!(
+                        "generalize needs a date or timestamp column; the column is {shape} (use round for numbers)"
+                    ));
+                }
+                (
+                    Op::Generalize(*g),
+                    String::new(),
+                    format!("generalize(to {})", g.name()),
+                    false,
+                )
+            }
+            MaskSpec::Round(step) => {
+                let bits = match shape {
+                    ValueShape::Int16 => Some(16),
+                    ValueShape::Int32 => Some(32),
+                    ValueShape::Int64 => Some(64),
+                    ValueShape::Number => None,
+                    _ => return err(format!("round needs a numeric column; the column is {shape} (use generalize for dates)")),
+                };
+                if bits.is_some() && step.exponent <= 0 {
+                    return err(
+                        "round to 1 or less leaves an integer unchanged: round to 10, 100, 1000…"
+                            .into(),
+                    );
+                }
+                if step.exponent > 30 {
+                    return err("round step too large (at most 1e30)".into());
+                }
+                let unit = if step.exponent >= 0 {
+                    format!("1{}", "0".repeat(step.exponent as usize))
+                } else {
+                    format!("0.{}1", "0".repeat((-step.exponent - 1) as usize))
+                };
+                (
+                    Op::Round(*step, bits),
+                    String::new(),
+                    format!("round({unit})"),
+                    false,
+                )
+            }
+            MaskSpec::Replace { pattern, with } => {
+                if !text_like {
+                    return err(format!("replace works on text; the column is {shape}"));
+                }
+                let re = regex::Regex::new(pattern)
+                    .map_err(|e| MaskBuildError(format!("replace pattern {pattern:?}: {e}")))?;
+                (
+                    Op::Replace(re, with.clone(), max_chars),
+                    String::new(),
+                    format!("replace({pattern:?} → {with:?})"),
+                    false,
+                )
+            }
+            MaskSpec::Json(paths) => {
+                if !matches!(shape, ValueShape::Jsonb | ValueShape::Json) {
+                    return err(format!(
+                        "json masks json and jsonb documents; the column is {shape}"
+                    ));
+                }
+                let mut compiled = Vec::new();
+                let mut names = Vec::new();
+                for (path, inner) in paths {
+                    let steps = json::parse_path(path).map_err(MaskBuildError)?;
+                    let m = Masker::new(inner, key, &ValueShape::text())
+                        .map_err(|e| MaskBuildError(format!("{path}: {e}")))?;
+                    names.push(format!("{path} → {}", m.describe()));
+                    compiled.push((steps, m));
+                }
+                (
+                    Op::Json(compiled),
+                    String::new(),
+                    format!("json({})", names.join(", ")),
+                    true,
+                )
+            }
+            MaskSpec::UniquePhone { domain } => {
+                if !text_like {
+                    return err(format!("fake phone produces text; the column is {shape}"));
+                }
+                let dom = domain.clone().unwrap_or_else(|| "fake/phone/unique".into());
+                (
+                    Op::UniquePhone,
+                    dom,
+                    "fake(phone, unique)".to_string(),
+                    true,
+                )
+            }
+            MaskSpec::Each(inner) => {
+                let ValueShape::Array(elem) = shape else {
+                    return err(format!(
+                        "each masks the elements of an array; the column is {shape}"
+                    ));
+                };
+                let m = Masker::new(inner, key, elem)?;
+                let d = format!("each({})", m.describe());
+                let keyed = m.is_keyed();
+                (Op::Each(m), String::new(), d, keyed)
+            }
+            MaskSpec::Scrub(kinds) => {
+                if !text_like {
+                    return err(format!("scrub works on text; the column is {shape}"));
+                }
+                let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+                (
+                    Op::Scrub(kinds.clone()),
+                    String::new(),
+                    format!("scrub({})", names.join(", ")),
+                    true,
+                )
+            }
+        };
+        Ok(Masker(std::sync::Arc::new(Compiled {
+            op,
+            key: keyed.then(|| key.clone()),
+            fold_case: fold_case && keyed,
+            domain,
+            describe,
+        })))
+    }
+}
+
+/// The op, domain, description and keyedness of a `tokenize` masker.
+fn tokenize(
+    format: TokenFormat,
+    length: Option<usize>,
+    prefix: &Option<String>,
+    domain: &Option<String>,
+    email_domain: &Option<String>,
+    key: &MaskKey,
+    shape: &ValueShape,
+) -> Result<(Op, String, String, bool), MaskBuildError> {
+    let text_like = matches!(shape, ValueShape::Text { .. });
+    let max_chars = match shape {
+        ValueShape::Text { max_chars, .. } => *max_chars,
+        _ => None,
+    };
+    let err = |m: String| Err(MaskBuildError(m));
+    let dom = domain
+        .clone()
+        .unwrap_or_else(|| format!("tokenize/{}", format.tag()));
+    let hex_like = matches!(format, TokenFormat::Hex | TokenFormat::Email);
+    if length.is_some() && !hex_like {
+        return err(format!(
+            "`length` applies to tokenize hex and email, not {}",
+            format.tag()
+        ));
+    }
+    if prefix.is_some() && !hex_like {
+        return err(format!(
+            "`prefix` applies to tokenize hex and email, not {}",
+            format.tag()
+        ));
+    }
+    if email_domain.is_some() && format != TokenFormat::Email {
+        return err(format!(
+            "`email_domain` applies to tokenize email, not {}",
+            format.tag()
+        ));
+    }
+    let op = match format {
+        TokenFormat::Hex => {
+            if !text_like {
+                return err(format!("tokenize hex produces text; the column is {shape}"));
+            }
+            let len = length.unwrap_or(32);
+            if len == 0 || len > 64 {
+                return err(format!("hex token length must be 1 to 64, not {len}"));
+            }
+            let prefix = prefix.clone().unwrap_or_default();
+            if let Some(n) = max_chars {
+                if prefix.chars().count() + len > n {
+                    return err(format!(
+                        "prefix and token need {} characters, the column holds at most {n}",
+                        prefix.chars().count() + len
+                    ));
+                }
+            }
+            Op::Hex { len, prefix }
+        }
+        TokenFormat::Uuid => {
+            if !(text_like || *shape == ValueShape::Uuid) {
+                return err(format!(
+                    "tokenize uuid produces a uuid; the column is {shape}"
+                ));
+            }
+            if max_chars.is_some_and(|n| n < 36) {
+                return err("a uuid token needs 36 characters".into());
+            }
+            Op::Uuid
+        }
+        TokenFormat::Integer => {
+            let bits = match shape {
+                    ValueShape::Int16 => 16,
+                    ValueShape::Int32 => 32,
+                    ValueShape::Int64 => 64,
+                    _ => return err(format!("tokenize integer needs a smallint, integer or bigint column; the column is {shape}")),
+                };
+            Op::Integer(tokenize::IntegerPerm::new(key, &dom, bits))
+        }
+        TokenFormat::Email => {
+            if !text_like {
+                return err(format!(
+                    "tokenize email produces text; the column is {shape}"
+                ));
+            }
+            let len = length.unwrap_or(16);
+            if !(8..=64).contains(&len) {
+                return err(format!("email token length must be 8 to 64, not {len}"));
+            }
+            let prefix = prefix.clone().unwrap_or_default();
+            if let Some(n) = max_chars {
+                let host = email_domain.as_deref().map_or(0, str::len);
+                if prefix.chars().count() + len + 1 + host.max(4) > n {
+                    return err(format!(
+                            "an email token needs {} characters plus the domain, the column holds at most {n}: set a smaller `length`",
+                            prefix.chars().count() + len + 1
+                        ));
+                }
+            }
+            if let Some(h) = email_domain {
+                if h.is_empty() || h.contains(['@', ' ']) {
+                    return err(format!("email_domain {h:?} is not a domain name"));
+                }
+            }
+            Op::TokEmail {
+                len,
+                prefix,
+                host: email_domain.clone(),
+            }
+        }
+        TokenFormat::Card => {
+            if !text_like {
+                return err(format!(
+                        "tokenize card produces text; the column is {shape} (store card numbers as text)"
+                    ));
+            }
+            Op::TokCard
+        }
+        TokenFormat::Preserve | TokenFormat::Digits => {
+            if !text_like {
+                return err(format!(
+                    "tokenize {} maps text to text; the column is {shape}",
+                    format.tag()
+                ));
+            }
+            Op::Preserve {
+                digits_only: format == TokenFormat::Digits,
+            }
+        }
+    };
+    let mut d = format!("tokenize({})", format.tag());
+    if let Some(l) = length {
+        d = format!("tokenize({}, length {l})", format.tag());
+    }
+    if let Some(h) = email_domain {
+        d.push_str(&format!(" @{h}"));
+    }
+    if domain.is_some() {
+        d.push_str(&format!(" domain {dom:?}"));
+    }
+    Ok((op, dom, d, true))
+}

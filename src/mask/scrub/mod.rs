@@ -1,0 +1,192 @@
+//! `scrub`: find personal data inside free text and replace it in place;
+//! the rest of the text stays byte for byte. Replacements are keyed and
+//! deterministic, and the same as the column maskers give: an email becomes
+//! the fake email `fake: email` gives it, a card the token `tokenize: card`
+//! gives it, so a scrubbed mention still matches the masked column.
+//!
+//! Candidates are found by pattern and then validated where the format has
+//! a check (Luhn for cards, mod 97 for IBANs, the check letter of an
+//! NRIC/FIN, the region and birth date of a NIK), which keeps order numbers
+//! and dates from being taken for personal data.
+//!
+//! This file is the scanner (a long text is searched in pieces, overlaps
+//! resolved by priority) and the replacements; `detect.rs` finds and
+//! validates candidates, `url.rs` masks URLs.
+
+mod detect;
+#[cfg(test)]
+mod tests;
+mod url;
+
+pub use detect::ScrubKind;
+
+use detect::PRIORITY;
+#[cfg(test)]
+use detect::{iban_ok, nik_ok};
+use url::mask_url;
+
+use super::{fake_values, tokenize, FakeKind, Locale, MaskKey};
+
+/// An IBAN of the same country and layout: the BBAN's letters and digits
+/// replaced by a keyed bijection, check digits recomputed.
+fn mask_iban(key: &MaskKey, found: &str, out: &mut String) {
+    let mut bban = String::new();
+    tokenize::preserve_class(key, "scrub/iban", &found[4..], false, &mut bban);
+    let upper = found[..2].to_ascii_uppercase();
+    let cc = upper.as_str();
+    let raw: Vec<u8> = bban
+        .bytes()
+        .filter(|b| *b != b' ')
+        .chain(cc.bytes())
+        .chain(*b"00")
+        .collect();
+    let rem = fake_values::mod97(raw.into_iter());
+    out.push_str(cc);
+    out.push_str(&format!("{:02}", 98 - rem));
+    out.push_str(&bban);
+}
+
+/// Replace every match of `kinds` in `input`; append the result to `out`.
+/// Returns how many replacements were made.
+pub fn scrub(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) -> usize {
+    scrub_spans(key, kinds, input, out)
+}
+
+/// The spans `kinds` find in `input` (start, end, kind), without overlaps,
+/// in order; where two overlap the kind earlier in [`PRIORITY`] wins.
+pub fn find(kinds: &[ScrubKind], input: &str) -> Vec<(usize, usize, ScrubKind)> {
+    // Taken spans by start; they never overlap, so their ends are in order
+    // too and only the last span starting before a candidate's end can
+    // overlap it.
+    let mut spans: std::collections::BTreeMap<usize, (usize, ScrubKind)> = Default::default();
+    for kind in PRIORITY.into_iter().filter(|k| kinds.contains(k)) {
+        for re in kind.regexes() {
+            for m in re.find_iter(input) {
+                if m.start() == m.end() {
+                    continue;
+                }
+                let Some(end) = kind.validate(input, m.start(), m.end()) else {
+                    continue;
+                };
+                let overlaps = spans
+                    .range(..end)
+                    .next_back()
+                    .is_some_and(|(_, &(e, _))| m.start() < e);
+                if !overlaps {
+                    spans.insert(m.start(), (end, kind));
+                }
+            }
+        }
+    }
+    spans.into_iter().map(|(s, (e, k))| (s, e, k)).collect()
+}
+
+/// About how much text is searched at once, so that the matches held at a
+/// time stay few however long the value is.
+const PIECE: usize = 64 * 1024;
+
+/// Bytes no pattern matches across (whitespace other than the space, and
+/// the characters that end a URL): the text is cut after them into pieces
+/// that are searched one by one with the same result as the whole text.
+fn is_cut(b: u8) -> bool {
+    matches!(
+        b,
+        b'\n' | b'\t' | b'\r' | 0x0b | 0x0c | b'<' | b'>' | b'"' | b'\'' | b'`'
+    )
+}
+
+/// `input` in pieces of at least [`PIECE`] bytes (but the last), each
+/// ending just after a cut byte; a text without cut bytes is one piece.
+fn pieces(input: &str) -> impl Iterator<Item = &str> {
+    let b = input.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= b.len() {
+            return None;
+        }
+        let from = (start + PIECE).min(b.len());
+        let end = b[from..]
+            .iter()
+            .position(|&c| is_cut(c))
+            .map_or(b.len(), |p| from + p + 1);
+        // Cut bytes are ASCII, so `end` is on a character boundary.
+        let piece = &input[start..end];
+        start = end;
+        Some(piece)
+    })
+}
+
+fn scrub_spans(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) -> usize {
+    pieces(input)
+        .map(|piece| scrub_piece(key, kinds, piece, out))
+        .sum()
+}
+
+fn scrub_piece(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) -> usize {
+    let mut last = 0;
+    let mut n = 0;
+    for (s, e, kind) in find(kinds, input) {
+        out.push_str(&input[last..s]);
+        let found = &input[s..e];
+        n += 1;
+        match kind {
+            ScrubKind::Email => {
+                fake_values::fake(key, "fake/email/en", FakeKind::Email, found, None, out)
+            }
+            ScrubKind::Phone => {
+                // Keep the country code (`+62 `) or the trunk prefix (`0`), so
+                // the number keeps its country's format; replace the rest.
+                let keep = phone_prefix_len(found);
+                out.push_str(&found[..keep]);
+                tokenize::preserve_class(key, "scrub/phone", &found[keep..], true, out);
+            }
+            ScrubKind::Ip if found.contains(':') => {
+                fake_values::fake(key, "fake/ipv6/en", FakeKind::Ipv6, found, None, out)
+            }
+            ScrubKind::Ip => {
+                fake_values::fake(key, "fake/ipv4/en", FakeKind::Ipv4, found, None, out)
+            }
+            ScrubKind::Card => tokenize::card(key, "tokenize/card", found, out),
+            ScrubKind::Nik => fake_values::fake_in(
+                key,
+                "fake/national_id/id",
+                FakeKind::NationalId,
+                Locale::Id,
+                found,
+                None,
+                out,
+            ),
+            ScrubKind::Nric => fake_values::fake_in(
+                key,
+                "fake/national_id/sg",
+                FakeKind::NationalId,
+                Locale::Sg,
+                &found.to_ascii_uppercase(),
+                None,
+                out,
+            ),
+            ScrubKind::Iban => mask_iban(key, found, out),
+            ScrubKind::Url => {
+                if !mask_url(key, kinds, found, out) {
+                    n -= 1;
+                }
+            }
+        }
+        last = e;
+    }
+    out.push_str(&input[last..]);
+    n
+}
+
+/// How much of a phone number to keep: `+CC` up to its separator, or a
+/// leading `0` trunk prefix.
+pub(super) fn phone_prefix_len(found: &str) -> usize {
+    if let Some(rest) = found.strip_prefix('+') {
+        let cc = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if (1..=3).contains(&cc) && rest.len() > cc {
+            return 1 + cc;
+        }
+        return 1;
+    }
+    usize::from(found.starts_with('0'))
+}
