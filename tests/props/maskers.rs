@@ -5,7 +5,8 @@
 use bytes::BytesMut;
 use doppel::copy::{FieldOp, RowTransform};
 use doppel::mask::{
-    FakeKind, Locale, MaskKey, MaskSpec, Masker, ScrubKind, Shift, TokenFormat, ValueShape,
+    FakeKind, Granularity, Locale, MaskKey, MaskSpec, Masker, RoundStep, ScrubKind, Shift,
+    TokenFormat, ValueShape,
 };
 use proptest::prelude::*;
 
@@ -79,6 +80,80 @@ fn keyed_specs() -> Vec<(MaskSpec, ValueShape)> {
     v
 }
 
+/// Maskers without a key, and `each` over arrays, with shapes they accept.
+fn unkeyed_specs() -> Vec<(MaskSpec, ValueShape)> {
+    let text_array = ValueShape::Array(Box::new(ValueShape::text()));
+    let mut v = vec![
+        (MaskSpec::Null, ValueShape::text()),
+        (MaskSpec::Value("x".into()), ValueShape::text()),
+        (
+            MaskSpec::Partial {
+                keep_start: 1,
+                keep_end: 2,
+                with: '•',
+            },
+            ValueShape::text(),
+        ),
+        (
+            MaskSpec::Partial {
+                keep_start: 0,
+                keep_end: 40,
+                with: '*',
+            },
+            ValueShape::Text {
+                max_chars: Some(5),
+                case_insensitive: false,
+            },
+        ),
+        (
+            MaskSpec::Replace {
+                pattern: "[0-9]+".into(),
+                with: "#".into(),
+            },
+            ValueShape::Text {
+                max_chars: Some(8),
+                case_insensitive: false,
+            },
+        ),
+        (
+            MaskSpec::Replace {
+                pattern: "(?<u>[^@]+)@".into(),
+                with: "${u}é@".into(),
+            },
+            ValueShape::text(),
+        ),
+        (
+            MaskSpec::Each(Box::new(tokenize(TokenFormat::Preserve))),
+            text_array.clone(),
+        ),
+        (MaskSpec::Each(Box::new(MaskSpec::Null)), text_array.clone()),
+        (
+            MaskSpec::Each(Box::new(MaskSpec::Scrub(vec![ScrubKind::Email]))),
+            text_array,
+        ),
+        (
+            MaskSpec::Each(Box::new(tokenize(TokenFormat::Integer))),
+            ValueShape::Array(Box::new(ValueShape::Int32)),
+        ),
+    ];
+    for g in [Granularity::Year, Granularity::Month, Granularity::Day] {
+        v.push((MaskSpec::Generalize(g), ValueShape::Date));
+        v.push((MaskSpec::Generalize(g), ValueShape::Timestamp));
+    }
+    for exponent in [-2, 0, 3] {
+        v.push((MaskSpec::Round(RoundStep { exponent }), ValueShape::Number));
+    }
+    v.push((
+        MaskSpec::Round(RoundStep { exponent: 2 }),
+        ValueShape::Int16,
+    ));
+    v.push((
+        MaskSpec::Round(RoundStep { exponent: 9 }),
+        ValueShape::Int64,
+    ));
+    v
+}
+
 fn build(spec: &MaskSpec, shape: &ValueShape) -> Masker {
     Masker::new(spec, &key(), shape).unwrap_or_else(|e| panic!("{spec:?} on {shape}: {e}"))
 }
@@ -124,6 +199,23 @@ proptest! {
         prop_assert_eq!(&apply(&build(spec, shape), &input), &first);
         if let Err(e) = &first {
             prop_assert!(input.chars().count() < 4 || !e.contains(&input), "{e}");
+        }
+    }
+
+    /// Any text through the maskers without a key: no panic, the same
+    /// answer twice, within the column's length when it has one.
+    #[test]
+    fn unkeyed_maskers_are_total(i in 0..unkeyed_specs().len(), input in prop_oneof![text(), array_text()]) {
+        let specs = unkeyed_specs();
+        let (spec, shape) = &specs[i];
+        let m = build(spec, shape);
+        let first = apply(&m, &input);
+        prop_assert_eq!(&apply(&m, &input), &first);
+        // A value the column holds fits after masking too.
+        if let (Ok(Some(out)), ValueShape::Text { max_chars: Some(n), .. }) = (&first, shape) {
+            if input.chars().count() <= *n {
+                prop_assert!(out.chars().count() <= *n, "{:?}", out);
+            }
         }
     }
 
@@ -230,6 +322,32 @@ proptest! {
             prop_assert!(out.chars().count() <= max, "{kind:?} {out:?} > {max}");
         }
     }
+}
+
+/// PostgreSQL array literals, well-formed or nearly: braces, quotes,
+/// escapes, NULL, nesting and dimensions.
+fn array_text() -> impl Strategy<Value = String> {
+    const PARTS: &[&str] = &[
+        "{",
+        "}",
+        ",",
+        "\"",
+        "\\",
+        "NULL",
+        "null",
+        "a",
+        "é😀",
+        "12",
+        "-3",
+        "x@y.io",
+        " ",
+        "[1:2]=",
+        "{{1,2},{3,4}}",
+        "\"a,b\"",
+        "\"\\\"\"",
+        "",
+    ];
+    proptest::collection::vec(proptest::sample::select(PARTS), 0..16).prop_map(|v| v.concat())
 }
 
 fn luhn_ok(digits: &[u8]) -> bool {
