@@ -10,7 +10,9 @@ use std::path::Path;
 
 use serde_saphyr::Spanned;
 
-use super::{ColumnRule, Diagnostic, Diagnostics, Loc, MaskerConfig, RulesFile, TableRule};
+use super::{
+    expand_sql, ColumnRule, Diagnostic, Diagnostics, Loc, MaskerConfig, RulesFile, TableRule,
+};
 
 /// Why `text` is not one SQL expression, or `Ok` when it may be one.
 pub fn one_expression(text: &str) -> Result<(), String> {
@@ -146,6 +148,29 @@ fn block_comment(chars: &[char], start: usize) -> Option<usize> {
     None
 }
 
+/// [`expand_sql`] for a SQL expression (a filter): what `${NAME}` brought
+/// in is checked with [`one_expression`] too, as the text written in the
+/// file was when the rules were loaded. The message never shows the
+/// variable's value.
+pub fn expand_expr(
+    path: &Path,
+    s: &Spanned<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+    label: &str,
+    if_empty: &str,
+) -> Result<String, Diagnostic> {
+    let text = expand_sql(path, s, env, if_empty)?;
+    if s.value.contains("${") {
+        one_expression(&text).map_err(|why| {
+            Diagnostic::at(
+                Loc::of(path, s),
+                format!("{label} is not one SQL expression once ${{…}} is expanded: {why}"),
+            )
+        })?;
+    }
+    Ok(text)
+}
+
 /// Every SQL fragment of the rules checked with [`one_expression`], each
 /// problem at its place.
 pub(super) fn check_fragments(path: &Path, file: &RulesFile) -> Diagnostics {
@@ -207,7 +232,28 @@ fn masker_fragments(cfg: &MaskerConfig, check: &mut dyn FnMut(&str, &Spanned<Str
 
 #[cfg(test)]
 mod tests {
-    use super::one_expression;
+    use super::*;
+    use serde_saphyr::Location;
+
+    #[test]
+    fn expanded_filters_are_checked_without_showing_the_value() {
+        let env = |n: &str| (n == "F").then(|| "1=1) OR (secret".to_string());
+        let s = Spanned::new("${F}".to_string(), Location::UNKNOWN, Location::UNKNOWN);
+        let e = expand_expr(Path::new("r"), &s, &env, "filter", "empty").unwrap_err();
+        assert!(
+            e.message.starts_with(
+                "filter is not one SQL expression once ${…} is expanded: `)` at character 4"
+            ),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("secret"), "{}", e.message);
+        let ok = |n: &str| (n == "F").then(|| "id > 3".to_string());
+        assert_eq!(
+            expand_expr(Path::new("r"), &s, &ok, "filter", "empty").unwrap(),
+            "id > 3"
+        );
+    }
 
     #[test]
     fn accepts_expressions() {

@@ -12,7 +12,7 @@ use super::glob::column_pattern_match;
 use super::suggest;
 use super::{ColumnAction, ColumnPlan, Decision, OmitReason};
 use crate::catalog::{Column, Table};
-use crate::config::{expand_sql, ColumnRule, Diagnostic, Loc, OrderedMap, RowsOption, TableRules};
+use crate::config::{expand_expr, ColumnRule, Diagnostic, Loc, OrderedMap, RowsOption, TableRules};
 use crate::mask::TemplatePart;
 
 /// Where a column's rule came from, with its place in the file.
@@ -31,10 +31,11 @@ pub(super) fn listed_table(
     out: &mut Collected,
 ) -> (Decision, Vec<ColumnPlan>, Option<String>) {
     let filter = r.filter.as_ref().and_then(|f| {
-        expand_sql(
+        expand_expr(
             cx.path,
             f,
             cx.opts.env,
+            "filter",
             "filter is empty: remove it or write a SQL predicate",
         )
         .map_err(|d| out.diags.push(d))

@@ -66,6 +66,15 @@ async fn bad_rules_are_refused_and_nothing_is_written() {
         let err = assert_fails(&out, 2);
         assert!(err.contains(want), "check, {what}: {err}");
     }
+    // A filter from the environment is checked once expanded, and its value is not shown.
+    let rules = Rules::new(&users_rules("    filter: ${BAD_FILTER}\n"));
+    let env = [("BAD_FILTER", "id > 1; DROP TABLE x")];
+    let err = assert_fails(&run(&src, &tgt, &rules.path, &[], &env), 2);
+    assert!(
+        err.contains("rules.yaml:4:13: filter is not one SQL expression once ${…} is expanded: `;` at character 7"),
+        "{err}"
+    );
+    assert!(!err.contains("DROP"), "{err}");
     // The target is as it was; the source still has the table a filter tried to drop.
     assert_eq!(tgt.user_tables().await, 1);
     assert_eq!(
