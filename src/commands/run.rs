@@ -71,7 +71,14 @@ async fn copy_or_give_back(req: &CopyRequest, record: &mut CopyRecord) -> Result
     let Some(lease) = record.lease.take() else {
         return Err(e);
     };
-    match lease.give_back().await {
+    // After a signal the process must end within seconds; after an error
+    // the clean-up may wait longer for locks (autovacuum on a freshly
+    // loaded table gives way after deadlock_timeout).
+    let patience = match e {
+        Error::Stopped(..) => Duration::from_secs(2),
+        _ => Duration::from_secs(15),
+    };
+    match lease.give_back(patience).await {
         Ok(done) => Err(e.with_note(&done)),
         Err(left) => Err(e.with_note(&left)),
     }

@@ -28,9 +28,6 @@ use crate::Error;
 /// The advisory lock key every doppel run takes on its target ("doppel" 1).
 const LOCK_KEY: i64 = 0x646f_7070_656c_0001;
 
-/// How long the clean-up may wait for a lock before giving up.
-const CLEANUP_LOCK_TIMEOUT: &str = "2s";
-
 /// The target, held for one run.
 pub struct TargetLease {
     client: Client,
@@ -297,7 +294,12 @@ impl TargetLease {
     /// target back as it was recorded. Returns what was done, for the error
     /// message; an error when the target could not be restored, naming what
     /// is left.
-    pub async fn give_back(self) -> Result<String, String> {
+    ///
+    /// `patience` bounds each wait for a lock (an autovacuum worker on a
+    /// freshly loaded table gives way after the server's deadlock_timeout,
+    /// 1 s by default): short after a signal, longer after an error.
+    pub async fn give_back(self, patience: Duration) -> Result<String, String> {
+        let lock_timeout = quote_literal(&format!("{}ms", patience.as_millis().max(1)));
         let Some(before) = self.before.clone() else {
             return Ok("nothing had been written to the target".into());
         };
@@ -305,11 +307,13 @@ impl TargetLease {
             false => self.client,
             true => reconnect(self.sink.conn()).await?,
         };
-        end_sessions(&client, &self.sink.pids()).await;
-        let mut sql = format!(
-            "BEGIN;\nSET LOCAL lock_timeout = {};\n",
-            quote_literal(CLEANUP_LOCK_TIMEOUT)
-        );
+        end_sessions(
+            &client,
+            &self.sink.pids(),
+            patience.min(Duration::from_secs(2)),
+        )
+        .await;
+        let mut sql = format!("BEGIN;\nSET LOCAL lock_timeout = {};\n", lock_timeout);
         for a in &self.aside {
             for e in &a.extensions {
                 sql.push_str(&format!(
@@ -336,10 +340,7 @@ impl TargetLease {
                         self.aside.iter().map(|a| format!("{} (was {})", a.renamed, a.schema)).collect::<Vec<_>>().join(", ")
                     )
                 })?;
-            sql = format!(
-                "BEGIN;\nSET LOCAL lock_timeout = {};\n",
-                quote_literal(CLEANUP_LOCK_TIMEOUT)
-            );
+            sql = format!("BEGIN;\nSET LOCAL lock_timeout = {};\n", lock_timeout);
         }
         let created = Inventory::created(&client, &before)
             .await
@@ -485,7 +486,7 @@ async fn reconnect(info: &ConnInfo) -> Result<Client, String> {
 
 /// End the run's other sessions on the target and wait (briefly) until they
 /// are gone, so that their locks do not hold up the clean-up.
-async fn end_sessions(client: &Client, pids: &[i32]) {
+async fn end_sessions(client: &Client, pids: &[i32], wait: Duration) {
     if pids.is_empty() {
         return;
     }
@@ -496,7 +497,7 @@ async fn end_sessions(client: &Client, pids: &[i32]) {
             &[&pids],
         )
         .await;
-    let deadline = Instant::now() + Duration::from_secs(2);
+    let deadline = Instant::now() + wait;
     while Instant::now() < deadline {
         let left: i64 = client
             .query_one(
