@@ -11,5 +11,6 @@ mod codec;
 mod conninfo;
 mod json;
 mod maskers;
+mod plan;
 mod rules;
 mod strings;
