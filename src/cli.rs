@@ -177,9 +177,14 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
     /// When the target already holds tables of the schemas being copied,
-    /// drop those schemas (with everything in them) and load afresh.
+    /// set those schemas aside, load afresh, and drop the old ones once the
+    /// new copy is complete (a failed run puts them back).
     #[arg(long)]
     pub replace: bool,
+    /// Skip ANALYZE of the copy (by default every copied table's planner
+    /// statistics are gathered, on --jobs connections, before the run ends).
+    #[arg(long)]
+    pub no_analyze: bool,
 }
 
 /// How progress is shown.

@@ -96,6 +96,7 @@ async fn run_demo(cluster: &TempCluster, args: &DemoArgs) -> Result<(), Error> {
     let req = CopyRequest {
         selection: Default::default(),
         replace: false,
+        analyze: true,
         source: ConnInfo::parse(&cluster.url("demo_prod")).map_err(Error::runtime)?,
         target: Destination::Database(Box::new(
             ConnInfo::parse(&cluster.url("demo_staging")).map_err(Error::runtime)?,

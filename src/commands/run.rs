@@ -32,6 +32,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         target,
         key,
         replace: args.replace,
+        analyze: !args.no_analyze,
         options: PipelineOptions {
             jobs: args.jobs.unwrap_or_else(super::default_jobs).max(1),
             source_limits: args.source.limits()?,

@@ -36,6 +36,8 @@ pub struct CopyRequest {
     pub progress: ProgressStyle,
     /// Drop and recreate the schemas being copied when the target holds them.
     pub replace: bool,
+    /// ANALYZE the copy before the run ends.
+    pub analyze: bool,
     /// Which tenants to copy (all, when empty).
     pub selection: crate::subset::Selection,
 }
@@ -359,10 +361,16 @@ async fn load_database(
     DatabaseSink::refresh_matviews(&tgt, &p.plan.matviews)
         .await
         .map_err(Error::runtime)?;
+    record.phase(clock, "post-data");
+    if req.analyze {
+        let mut tables: Vec<QualifiedName> = p.plan.tables.iter().map(|t| t.name.clone()).collect();
+        tables.extend(p.plan.matviews.iter().cloned());
+        sink.analyze(&tables, req.options.jobs).await?;
+        record.phase(clock, "analyze");
+    }
     if let Some(lease) = record.lease.take() {
         lease.complete().await?;
     }
-    record.phase(clock, "post-data");
     Ok(())
 }
 

@@ -166,7 +166,6 @@ impl DatabaseSink {
         jobs: usize,
     ) -> Result<(), PostDataError> {
         use std::collections::BTreeMap;
-        use std::sync::{Arc, Mutex};
 
         let (preamble, entries) = crate::pg::dump::split_entries(sql);
         let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -182,57 +181,82 @@ impl DatabaseSink {
         let mut groups: Vec<(String, Vec<String>)> = groups.into_iter().collect();
         // Tables with more objects first: they take longest.
         groups.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
-        let queue = Arc::new(Mutex::new(groups));
-        let workers = jobs.max(1).min(queue.lock().map(|q| q.len()).unwrap_or(0));
+        let work = groups
+            .into_iter()
+            .map(|(rel, stmts)| {
+                (
+                    format!("building indexes and keys of {rel}"),
+                    stmts.concat(),
+                )
+            })
+            .collect();
+        self.run_parallel("post-data", jobs, &preamble, work)
+            .await
+            .map_err(PostDataError::Build)?;
+        DatabaseSink::apply_schema(client, "post-data", &format!("{preamble}{rest}"))
+            .await
+            .map_err(PostDataError::Rest)
+    }
+
+    /// Update the planner's statistics of `tables` (ANALYZE), on up to
+    /// `jobs` connections, so that the first queries on the copy get good
+    /// plans. A partitioned table's ANALYZE covers its partitions.
+    pub async fn analyze(&self, tables: &[QualifiedName], jobs: usize) -> Result<(), crate::Error> {
+        let work = tables
+            .iter()
+            .map(|t| (format!("analyzing {t}"), format!("ANALYZE {}", t.quoted())))
+            .collect();
+        self.run_parallel("analyze", jobs, "", work).await
+    }
+
+    /// Run each `(what, sql)` of `work` in turn on up to `jobs` new
+    /// connections (each first runs `setup`); the first failure stops the
+    /// rest and is reported with its `what`.
+    async fn run_parallel(
+        &self,
+        role: &str,
+        jobs: usize,
+        setup: &str,
+        work: Vec<(String, String)>,
+    ) -> Result<(), crate::Error> {
+        use std::collections::VecDeque;
+
+        let workers = jobs.max(1).min(work.len());
+        let queue = Arc::new(Mutex::new(work.into_iter().collect::<VecDeque<_>>()));
         let mut set = tokio::task::JoinSet::new();
         for w in 0..workers {
             let queue = Arc::clone(&queue);
             let sink = self.clone();
-            let preamble = preamble.clone();
+            let setup = setup.to_string();
+            let role = format!("{role} {w}");
             set.spawn(async move {
-                let c = sink.connect(&format!("post-data {w}")).await?;
-                c.batch_execute(&preamble).await.map_err(|e| {
+                let c = sink.connect(&role).await?;
+                c.batch_execute(&setup).await.map_err(|e| {
                     crate::Error::runtime(format!(
-                        "target: post-data settings: {}",
+                        "target: {role} settings: {}",
                         crate::pg::pg_text(&e)
                     ))
                 })?;
                 loop {
-                    let next = queue.lock().ok().and_then(|mut q| {
-                        if q.is_empty() {
-                            None
-                        } else {
-                            Some(q.remove(0))
-                        }
-                    });
-                    let Some((rel, stmts)) = next else { break };
-                    c.batch_execute(&stmts.concat()).await.map_err(|e| {
-                        crate::Error::runtime(SinkError::new(format!(
-                            "building indexes and keys of {rel}"
-                        ))(e))
-                    })?;
+                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                    let Some((what, sql)) = next else { break };
+                    c.batch_execute(&sql)
+                        .await
+                        .map_err(|e| crate::Error::runtime(SinkError::new(what)(e)))?;
                 }
                 Ok::<_, crate::Error>(())
             });
         }
         while let Some(r) = set.join_next().await {
-            match r {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    set.abort_all();
-                    return Err(PostDataError::Build(e));
-                }
-                Err(e) => {
-                    set.abort_all();
-                    return Err(PostDataError::Build(crate::Error::runtime(format!(
-                        "a post-data worker stopped: {e}"
-                    ))));
-                }
-            }
+            let failed = match r {
+                Ok(Ok(())) => continue,
+                Ok(Err(e)) => e,
+                Err(e) => crate::Error::runtime(format!("a {role} worker stopped: {e}")),
+            };
+            set.abort_all();
+            return Err(failed);
         }
-        DatabaseSink::apply_schema(client, "post-data", &format!("{preamble}{rest}"))
-            .await
-            .map_err(PostDataError::Rest)
+        Ok(())
     }
 
     /// The statements that set each sequence to the source's value.

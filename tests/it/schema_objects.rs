@@ -112,7 +112,46 @@ async fn generated_identity_sequences_triggers_and_views() {
     );
     // Materialized view refreshed from the masked data.
     assert_eq!(
-        tgt.value("SELECT string_agg(email_domain || '=' || n, ',' ORDER BY 1) FROM people_by_domain").await,
-        tgt.value("SELECT string_agg(email_domain || '=' || n, ',' ORDER BY 1) FROM (SELECT email_domain, count(*) n FROM people GROUP BY 1) x").await
+        tgt.value("SELECT string_agg(email_domain || '=' || n, ',' ORDER BY email_domain) FROM people_by_domain").await,
+        tgt.value("SELECT string_agg(email_domain || '=' || n, ',' ORDER BY email_domain) FROM (SELECT email_domain, count(*) n FROM people GROUP BY 1) x").await
     );
+}
+
+/// Manual ANALYZEs of a table, once the server has published them.
+async fn analyze_count(db: &TestDb, table: &str) -> i64 {
+    let sql = format!(
+        "SELECT COALESCE((SELECT analyze_count FROM pg_stat_user_tables WHERE relname = '{table}'), 0)::text"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let n: i64 = db
+            .value(&sql)
+            .await
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if n > 0 || std::time::Instant::now() > deadline {
+            return n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_copy_is_analyzed_unless_told_not_to() {
+    let src = TestDb::create("an_src").await;
+    src.exec(SCHEMA).await;
+    let rules = Rules::new(RULES);
+    let tgt = TestDb::create("an_tgt").await;
+    assert_ok(&run(&src, &tgt, &rules.path, &["--jobs", "2"], &[]));
+    assert_eq!(analyze_count(&tgt, "people").await, 1);
+    assert_eq!(analyze_count(&tgt, "people_by_domain").await, 1);
+    assert!(
+        tgt.value("SELECT count(*)::text FROM pg_stats WHERE tablename = 'people'")
+            .await
+            .is_some_and(|n| n != "0"),
+        "the planner has statistics for people"
+    );
+    let tgt2 = TestDb::create("noan_tgt").await;
+    assert_ok(&run(&src, &tgt2, &rules.path, &["--no-analyze"], &[]));
+    assert_eq!(analyze_count(&tgt2, "people").await, 0);
 }
