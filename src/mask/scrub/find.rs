@@ -42,7 +42,8 @@ impl<'a> Finder<'a> {
                     let end = kind.validate(input, m.start(), m.end())?;
                     Some((m.start(), end))
                 });
-                levels.push((kind, Box::new(found)));
+                // Fused: a finished search is not run again.
+                levels.push((kind, Box::new(found.fuse())));
             }
         }
         let queue = levels.iter().map(|_| VecDeque::new()).collect();
