@@ -9,12 +9,11 @@
 //! NRIC/FIN, the region and birth date of a NIK), which keeps order numbers
 //! and dates from being taken for personal data.
 //!
-//! This file writes the replacements; `detect.rs` finds and validates
-//! candidates, `find.rs` resolves overlaps by priority in one pass, and
-//! `url.rs` masks URLs.
+//! This file is the scanner (a long text is searched in pieces, overlaps
+//! resolved by priority) and the replacements; `detect.rs` finds and
+//! validates candidates, `url.rs` masks URLs.
 
 mod detect;
-mod find;
 #[cfg(test)]
 mod tests;
 mod url;
@@ -24,7 +23,6 @@ pub use detect::ScrubKind;
 use detect::PRIORITY;
 #[cfg(test)]
 use detect::{iban_ok, nik_ok};
-use find::Finder;
 use url::mask_url;
 
 use super::{fake_values, tokenize, FakeKind, Locale, MaskKey};
@@ -56,15 +54,78 @@ pub fn scrub(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) 
 
 /// The spans `kinds` find in `input` (start, end, kind), without overlaps,
 /// in order; where two overlap the kind earlier in [`PRIORITY`] wins.
-#[cfg(test)]
 pub fn find(kinds: &[ScrubKind], input: &str) -> Vec<(usize, usize, ScrubKind)> {
-    Finder::new(kinds, input).collect()
+    // Taken spans by start; they never overlap, so their ends are in order
+    // too and only the last span starting before a candidate's end can
+    // overlap it.
+    let mut spans: std::collections::BTreeMap<usize, (usize, ScrubKind)> = Default::default();
+    for kind in PRIORITY.into_iter().filter(|k| kinds.contains(k)) {
+        for re in kind.regexes() {
+            for m in re.find_iter(input) {
+                if m.start() == m.end() {
+                    continue;
+                }
+                let Some(end) = kind.validate(input, m.start(), m.end()) else {
+                    continue;
+                };
+                let overlaps = spans
+                    .range(..end)
+                    .next_back()
+                    .is_some_and(|(_, &(e, _))| m.start() < e);
+                if !overlaps {
+                    spans.insert(m.start(), (end, kind));
+                }
+            }
+        }
+    }
+    spans.into_iter().map(|(s, (e, k))| (s, e, k)).collect()
+}
+
+/// About how much text is searched at once, so that the matches held at a
+/// time stay few however long the value is.
+const PIECE: usize = 64 * 1024;
+
+/// Bytes no pattern matches across (whitespace other than the space, and
+/// the characters that end a URL): the text is cut after them into pieces
+/// that are searched one by one with the same result as the whole text.
+fn is_cut(b: u8) -> bool {
+    matches!(
+        b,
+        b'\n' | b'\t' | b'\r' | 0x0b | 0x0c | b'<' | b'>' | b'"' | b'\'' | b'`'
+    )
+}
+
+/// `input` in pieces of at least [`PIECE`] bytes (but the last), each
+/// ending just after a cut byte; a text without cut bytes is one piece.
+fn pieces(input: &str) -> impl Iterator<Item = &str> {
+    let b = input.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= b.len() {
+            return None;
+        }
+        let from = (start + PIECE).min(b.len());
+        let end = b[from..]
+            .iter()
+            .position(|&c| is_cut(c))
+            .map_or(b.len(), |p| from + p + 1);
+        // Cut bytes are ASCII, so `end` is on a character boundary.
+        let piece = &input[start..end];
+        start = end;
+        Some(piece)
+    })
 }
 
 fn scrub_spans(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) -> usize {
+    pieces(input)
+        .map(|piece| scrub_piece(key, kinds, piece, out))
+        .sum()
+}
+
+fn scrub_piece(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) -> usize {
     let mut last = 0;
     let mut n = 0;
-    for (s, e, kind) in Finder::new(kinds, input) {
+    for (s, e, kind) in find(kinds, input) {
         out.push_str(&input[last..s]);
         let found = &input[s..e];
         n += 1;

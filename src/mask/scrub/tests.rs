@@ -1,4 +1,4 @@
-//! Scrub tests: what is found and replaced, the one-pass finder, and precision and
+//! Scrub tests: what is found and replaced, pieces, and precision and
 //! recall on the labelled corpus.
 
 use super::*;
@@ -45,29 +45,17 @@ fn replaces_only_what_it_finds() {
     assert_eq!(n, 0);
 }
 
-/// The one-pass finder gives what a search level by level over the whole
-/// text gives, and holds only candidates near its position.
 #[test]
-fn finder_matches_the_level_by_level_search() {
-    let line = "Mail <ann.lee@corp.example>, call +62 812-3456-7890 or 0812 3456 7890 card 4111 1111 1111 1111 `S1234567D` https://x.example/a?email=a%40b.co&n=3174015708900003 ip 10.1.2.3 fe80::1 GB29 NWBK 6016 1331 9268 19 ok\n";
-    let text = line.repeat(50);
-    let mut want: Vec<(usize, usize, ScrubKind)> = Vec::new();
-    for kind in PRIORITY {
-        for re in kind.regexes() {
-            for m in re.find_iter(&text) {
-                let Some(end) = kind.validate(&text, m.start(), m.end()) else {
-                    continue;
-                };
-                if !want.iter().any(|&(s, e, _)| m.start() < e && s < end) {
-                    want.push((m.start(), end, kind));
-                }
-            }
-        }
-    }
-    want.sort_by_key(|w| w.0);
-    let got = find(&PRIORITY, &text);
-    assert_eq!(got, want);
-    assert_eq!(got.len(), 50 * 9, "{:?}", &got[..9]);
+fn pieces_give_the_result_of_the_whole_text() {
+    let k = MaskKey::new(b"scrub-key-0123456789");
+    let line = "Mail <ann.lee@corp.example>, call +62 812-3456-7890 or \"0812 3456 7890\"\tcard 4111 1111 1111 1111 `S1234567D` https://x.example/a?email=a%40b.co ok\n";
+    let text = line.repeat(3 * PIECE / line.len() + 7);
+    let mut whole = String::new();
+    let n = scrub_piece(&k, &PRIORITY, &text, &mut whole);
+    let mut cut = String::new();
+    assert!(pieces(&text).count() > 2);
+    assert_eq!(scrub(&k, &PRIORITY, &text, &mut cut), n);
+    assert!(cut == whole && n > 0);
 }
 
 #[test]
