@@ -54,6 +54,7 @@ pub fn scrub(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) 
 
 /// The spans `kinds` find in `input` (start, end, kind), without overlaps,
 /// in order; where two overlap the kind earlier in [`PRIORITY`] wins.
+#[cfg(test)]
 pub fn find(kinds: &[ScrubKind], input: &str) -> Vec<(usize, usize, ScrubKind)> {
     spans(kinds, input)
         .into_iter()
