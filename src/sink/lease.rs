@@ -68,7 +68,9 @@ impl TargetLease {
             .connect()
             .await
             .map_err(|e| Error::runtime(format!("target: {}", crate::pg::pg_text(&e))))?;
-        crate::pg::cancel::register(&client, "lock", info);
+        // Not registered for cancel requests: this session does the
+        // clean-up after a failure, and a cancel request still on its way
+        // would stop that instead.
         session::prepare(&client, &holder_name())
             .await
             .map_err(target_err("cannot set session options"))?;
