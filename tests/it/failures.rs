@@ -195,9 +195,12 @@ async fn a_source_backend_killed_mid_copy_leaves_the_target_as_found() {
     let (code, err) = finish(child, Duration::from_secs(60));
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("public.lines"), "names the table: {err}");
+    // The server's FATAL message (57P01) reaches the driver before the
+    // socket closes most of the time; when the close wins, the driver only
+    // knows the connection closed.
     assert!(
-        err.contains("SQLSTATE 57P01"),
-        "carries the SQLSTATE: {err}"
+        err.contains("SQLSTATE 57P01") || err.contains("connection closed"),
+        "says why: {err}"
     );
     assert!(
         err.contains("the target is as it was before the run"),
