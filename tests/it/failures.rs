@@ -181,20 +181,52 @@ fn signal(child: &Child, sig: &str) {
     assert!(status.success());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_source_backend_killed_mid_copy_leaves_the_target_as_found() {
-    let src = TestDb::create("fail_src").await;
+/// Which side's session a test ends mid-COPY.
+enum Side {
+    Source,
+    Target,
+}
+
+/// End doppel's session on `side` while `lines` is being copied; the run
+/// fails naming the table, and the target is given back. Returns the error.
+async fn end_session_mid_copy(label: &str, side: Side) -> String {
+    let src = TestDb::create(label).await;
     src.exec(SOURCE).await;
     let tgt = target_with_own_data().await;
     let before = dump(&tgt);
     let rules = stalling_rules();
     let child = spawn_run(&src, &tgt, &rules, &[]);
-    let pid = wait_for_copy(&src).await;
-    src.exec(&format!("SELECT pg_terminate_backend({pid})"))
+    let reader = wait_for_copy(&src).await;
+    let (db, pid) = match side {
+        Side::Source => (&src, reader.to_string()),
+        Side::Target => (
+            &tgt,
+            tgt.value(
+                "SELECT max(pid)::text FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name LIKE 'doppel writer%' AND query LIKE 'COPY%lines%'",
+            )
+            .await
+            .expect("doppel's writer into lines"),
+        ),
+    };
+    db.exec(&format!("SELECT pg_terminate_backend({pid})"))
         .await;
     let (code, err) = finish(child, Duration::from_secs(60));
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("public.lines"), "names the table: {err}");
+    assert!(
+        err.contains("the target is as it was before the run"),
+        "{err}"
+    );
+    assert_same(&before, &dump(&tgt), &err);
+    assert_no_doppel_sessions(&src).await;
+    assert_no_doppel_sessions(&tgt).await;
+    err
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_source_backend_killed_mid_copy_leaves_the_target_as_found() {
+    let err = end_session_mid_copy("fail_src", Side::Source).await;
     // The server's FATAL message (57P01) reaches the driver before the
     // socket closes most of the time; when the close wins, the driver only
     // knows the connection closed.
@@ -202,43 +234,11 @@ async fn a_source_backend_killed_mid_copy_leaves_the_target_as_found() {
         err.contains("SQLSTATE 57P01") || err.contains("connection closed"),
         "says why: {err}"
     );
-    assert!(
-        err.contains("the target is as it was before the run"),
-        "{err}"
-    );
-    assert_same(&before, &dump(&tgt), &err);
-    assert_no_doppel_sessions(&src).await;
-    assert_no_doppel_sessions(&tgt).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_target_connection_lost_mid_copy_leaves_the_target_as_found() {
-    let src = TestDb::create("tlost_src").await;
-    src.exec(SOURCE).await;
-    let tgt = target_with_own_data().await;
-    let before = dump(&tgt);
-    let rules = stalling_rules();
-    let child = spawn_run(&src, &tgt, &rules, &[]);
-    wait_for_copy(&src).await;
-    let writer = tgt
-        .value(
-            "SELECT max(pid)::text FROM pg_stat_activity WHERE datname = current_database() \
-             AND application_name LIKE 'doppel writer%' AND query LIKE 'COPY%lines%'",
-        )
-        .await
-        .expect("doppel's writer into lines");
-    tgt.exec(&format!("SELECT pg_terminate_backend({writer})"))
-        .await;
-    let (code, err) = finish(child, Duration::from_secs(60));
-    assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("public.lines"), "names the table: {err}");
-    assert!(
-        err.contains("the target is as it was before the run"),
-        "{err}"
-    );
-    assert_same(&before, &dump(&tgt), &err);
-    assert_no_doppel_sessions(&src).await;
-    assert_no_doppel_sessions(&tgt).await;
+    end_session_mid_copy("tlost_src", Side::Target).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

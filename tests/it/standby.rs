@@ -49,9 +49,9 @@ fn is_root() -> bool {
 
 /// Run a server binary, as the postgres user when we are root (initdb and
 /// the server refuse to run as root).
-fn pg(bin: &Path, tool: &str, args: &[&str]) {
+fn pg_output(bin: &Path, tool: &str, args: &[&str]) -> std::io::Result<std::process::Output> {
     let exe = bin.join(tool);
-    let out = if is_root() {
+    if is_root() {
         Command::new("runuser")
             .args(["-u", "postgres", "--"])
             .arg(&exe)
@@ -60,7 +60,11 @@ fn pg(bin: &Path, tool: &str, args: &[&str]) {
     } else {
         Command::new(&exe).args(args).output()
     }
-    .unwrap_or_else(|e| panic!("run {}: {e}", exe.display()));
+}
+
+/// [`pg_output`], which must succeed.
+fn pg(bin: &Path, tool: &str, args: &[&str]) {
+    let out = pg_output(bin, tool, args).unwrap_or_else(|e| panic!("run {tool}: {e}"));
     assert!(
         out.status.success(),
         "{tool} {args:?} failed: {}{}",
@@ -168,17 +172,8 @@ impl Drop for Pair {
     fn drop(&mut self) {
         for node in ["standby", "primary"] {
             let data = self.dir.join(node).to_string_lossy().to_string();
-            let exe = self.bin.join("pg_ctl");
             let args = ["-D", data.as_str(), "-m", "immediate", "-w", "stop"];
-            let _ = if is_root() {
-                Command::new("runuser")
-                    .args(["-u", "postgres", "--"])
-                    .arg(&exe)
-                    .args(args)
-                    .output()
-            } else {
-                Command::new(&exe).args(args).output()
-            };
+            let _ = pg_output(&self.bin, "pg_ctl", &args);
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
