@@ -55,16 +55,6 @@ fn array(size: usize) -> String {
     s
 }
 
-fn tok(format: TokenFormat) -> MaskSpec {
-    MaskSpec::Tokenize {
-        format,
-        length: None,
-        prefix: None,
-        domain: None,
-        email_domain: None,
-    }
-}
-
 /// Each family: its name, masker, column shape and input maker.
 type Case = (&'static str, MaskSpec, ValueShape, fn(usize) -> String);
 
@@ -73,16 +63,22 @@ fn cases() -> Vec<Case> {
     vec![
         (
             "tokenize_preserve",
-            tok(TokenFormat::Preserve),
+            MaskSpec::tokenize(TokenFormat::Preserve),
             text(),
             |n| repeat_to(PLAIN, n),
         ),
-        ("tokenize_hex", tok(TokenFormat::Hex), text(), |n| {
-            repeat_to(PLAIN, n)
-        }),
-        ("tokenize_email", tok(TokenFormat::Email), text(), |n| {
-            repeat_to("a.b", n) + "@corp.example"
-        }),
+        (
+            "tokenize_hex",
+            MaskSpec::tokenize(TokenFormat::Hex),
+            text(),
+            |n| repeat_to(PLAIN, n),
+        ),
+        (
+            "tokenize_email",
+            MaskSpec::tokenize(TokenFormat::Email),
+            text(),
+            |n| repeat_to("a.b", n) + "@corp.example",
+        ),
         (
             "fake_paragraph",
             MaskSpec::Fake {
@@ -132,15 +128,15 @@ fn cases() -> Vec<Case> {
         (
             "json_jsonb_paths",
             MaskSpec::Json(vec![
-                ("$[*].email".into(), tok(TokenFormat::Email)),
-                ("$..name".into(), tok(TokenFormat::Hex)),
+                ("$[*].email".into(), MaskSpec::tokenize(TokenFormat::Email)),
+                ("$..name".into(), MaskSpec::tokenize(TokenFormat::Hex)),
             ]),
             ValueShape::Jsonb,
             json_doc,
         ),
         (
             "each_text_array",
-            MaskSpec::Each(Box::new(tok(TokenFormat::Email))),
+            MaskSpec::Each(Box::new(MaskSpec::tokenize(TokenFormat::Email))),
             ValueShape::Array(Box::new(text())),
             array,
         ),

@@ -336,3 +336,16 @@ pub enum MaskSpec {
         domain: Option<String>,
     },
 }
+
+impl MaskSpec {
+    /// `tokenize: FORMAT` with no options.
+    pub fn tokenize(format: TokenFormat) -> MaskSpec {
+        MaskSpec::Tokenize {
+            format,
+            length: None,
+            prefix: None,
+            domain: None,
+            email_domain: None,
+        }
+    }
+}

@@ -16,16 +16,6 @@ fn text() -> ValueShape {
     ValueShape::text()
 }
 
-fn tok(format: TokenFormat) -> MaskSpec {
-    MaskSpec::Tokenize {
-        format,
-        length: None,
-        prefix: None,
-        domain: None,
-        email_domain: None,
-    }
-}
-
 fn fake(kind: FakeKind) -> MaskSpec {
     MaskSpec::Fake {
         kind,
@@ -54,9 +44,9 @@ fn key_debug_and_fingerprint_hide_the_secret() {
 #[test]
 fn deterministic_keyed_and_domain_separated() {
     for spec in [
-        tok(TokenFormat::Hex),
-        tok(TokenFormat::Uuid),
-        tok(TokenFormat::Preserve),
+        MaskSpec::tokenize(TokenFormat::Hex),
+        MaskSpec::tokenize(TokenFormat::Uuid),
+        MaskSpec::tokenize(TokenFormat::Preserve),
         fake(FakeKind::Email),
         fake(FakeKind::Name),
     ] {
@@ -77,7 +67,7 @@ fn deterministic_keyed_and_domain_separated() {
             "{spec:?}"
         );
     }
-    let plain = m(tok(TokenFormat::Hex), text());
+    let plain = m(MaskSpec::tokenize(TokenFormat::Hex), text());
     let other = m(
         MaskSpec::Tokenize {
             format: TokenFormat::Hex,
@@ -94,15 +84,31 @@ fn deterministic_keyed_and_domain_separated() {
 #[test]
 fn golden_outputs_never_change() {
     let cases: Vec<(MaskSpec, ValueShape, &str)> = vec![
-        (tok(TokenFormat::Hex), text(), "alice@example.com"),
         (
-            tok(TokenFormat::Uuid),
+            MaskSpec::tokenize(TokenFormat::Hex),
+            text(),
+            "alice@example.com",
+        ),
+        (
+            MaskSpec::tokenize(TokenFormat::Uuid),
             ValueShape::Uuid,
             "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
         ),
-        (tok(TokenFormat::Integer), ValueShape::Int32, "12345"),
-        (tok(TokenFormat::Integer), ValueShape::Int64, "-9"),
-        (tok(TokenFormat::Preserve), text(), "ID-4411 22, Ab.c"),
+        (
+            MaskSpec::tokenize(TokenFormat::Integer),
+            ValueShape::Int32,
+            "12345",
+        ),
+        (
+            MaskSpec::tokenize(TokenFormat::Integer),
+            ValueShape::Int64,
+            "-9",
+        ),
+        (
+            MaskSpec::tokenize(TokenFormat::Preserve),
+            text(),
+            "ID-4411 22, Ab.c",
+        ),
         (fake(FakeKind::Name), text(), "Alice Smith"),
         (fake(FakeKind::FirstName), text(), "Alice"),
         (fake(FakeKind::LastName), text(), "Smith"),
@@ -142,7 +148,7 @@ const GOLDEN: [&str; 13] = [
 
 #[test]
 fn integer_tokens_are_bijections_that_keep_the_sign() {
-    let p = m(tok(TokenFormat::Integer), ValueShape::Int16);
+    let p = m(MaskSpec::tokenize(TokenFormat::Integer), ValueShape::Int16);
     let mut seen = HashSet::new();
     for v in i16::MIN..=i16::MAX {
         let t: i64 = apply(&p, &v.to_string()).parse().unwrap();
@@ -150,7 +156,7 @@ fn integer_tokens_are_bijections_that_keep_the_sign() {
         assert_eq!(t < 0, v < 0, "sign of {v}");
         assert!(seen.insert(t), "duplicate token for {v}");
     }
-    let p = m(tok(TokenFormat::Integer), ValueShape::Int64);
+    let p = m(MaskSpec::tokenize(TokenFormat::Integer), ValueShape::Int64);
     let mut seen = HashSet::new();
     for v in 0..200_000i64 {
         let t: i64 = apply(&p, &(v * 7_919 + 1).to_string()).parse().unwrap();
@@ -159,13 +165,13 @@ fn integer_tokens_are_bijections_that_keep_the_sign() {
     }
     let mut s = String::new();
     assert!(p.apply("12.5", &mut s).is_err());
-    let p = m(tok(TokenFormat::Integer), ValueShape::Int16);
+    let p = m(MaskSpec::tokenize(TokenFormat::Integer), ValueShape::Int16);
     assert!(p.apply("40000", &mut s).is_err());
 }
 
 #[test]
 fn preserve_keeps_the_layout_and_is_injective() {
-    let p = m(tok(TokenFormat::Preserve), text());
+    let p = m(MaskSpec::tokenize(TokenFormat::Preserve), text());
     let out = apply(&p, "AB-12 cd/ü");
     assert_eq!(out.len(), "AB-12 cd/ü".len());
     let shape: String = out
@@ -228,7 +234,8 @@ fn shapes_are_checked_when_built() {
     let k = key();
     let err = |s: MaskSpec, shape: ValueShape| Masker::new(&s, &k, &shape).unwrap_err().to_string();
     assert!(err(fake(FakeKind::Email), ValueShape::Int32).contains("integer"));
-    assert!(err(tok(TokenFormat::Integer), text()).contains("smallint, integer or bigint"));
+    assert!(err(MaskSpec::tokenize(TokenFormat::Integer), text())
+        .contains("smallint, integer or bigint"));
     assert!(err(
         fake(FakeKind::Email),
         ValueShape::Text {
@@ -274,7 +281,11 @@ fn shapes_are_checked_when_built() {
 #[test]
 fn golden_outputs_of_the_second_family() {
     let cases: Vec<(MaskSpec, ValueShape, &str)> = vec![
-        (tok(TokenFormat::Digits), text(), "4111-1111 ab"),
+        (
+            MaskSpec::tokenize(TokenFormat::Digits),
+            text(),
+            "4111-1111 ab",
+        ),
         (fake(FakeKind::Ipv4), ValueShape::Inet, "192.0.2.1"),
         (fake(FakeKind::Ipv6), ValueShape::Inet, "2001:db8::1"),
         (fake(FakeKind::Iban), text(), "GB29 NWBK 6016 1331 9268 19"),
@@ -424,13 +435,13 @@ fn citext() -> ValueShape {
 #[test]
 fn golden_outputs_of_the_third_family() {
     let cases: Vec<(MaskSpec, ValueShape, &str)> = vec![
-        (tok(TokenFormat::Email), text(), "Alice@Example.com"),
+        (MaskSpec::tokenize(TokenFormat::Email), text(), "Alice@Example.com"),
         (
             tok_with(TokenFormat::Email, Some("example.org")),
             text(),
             "alice@example.com",
         ),
-        (tok(TokenFormat::Card), text(), "4111 1111 1111 1111"),
+        (MaskSpec::tokenize(TokenFormat::Card), text(), "4111 1111 1111 1111"),
         (fake(FakeKind::Sentence), text(), "hello"),
         (fake(FakeKind::DateOfBirth), ValueShape::Date, "1987-06-15"),
         (fake(FakeKind::Card), text(), "4111111111111111"),
@@ -497,9 +508,9 @@ const GOLDEN_3: [&str; 11] = [
 #[test]
 fn citext_maskers_ignore_case_and_stay_unique() {
     for spec in [
-        tok(TokenFormat::Hex),
-        tok(TokenFormat::Email),
-        tok(TokenFormat::Preserve),
+        MaskSpec::tokenize(TokenFormat::Hex),
+        MaskSpec::tokenize(TokenFormat::Email),
+        MaskSpec::tokenize(TokenFormat::Preserve),
         fake(FakeKind::Email),
     ] {
         let ci = m(spec.clone(), citext());
@@ -527,13 +538,13 @@ fn citext_maskers_ignore_case_and_stay_unique() {
         }
     }
     // On text, case matters: the two spellings are different values.
-    let cs = m(tok(TokenFormat::Hex), text());
+    let cs = m(MaskSpec::tokenize(TokenFormat::Hex), text());
     assert_ne!(apply(&cs, "A@x.io"), apply(&cs, "a@x.io"));
 }
 
 #[test]
 fn email_and_card_tokens_keep_their_form() {
-    let e = m(tok(TokenFormat::Email), text());
+    let e = m(MaskSpec::tokenize(TokenFormat::Email), text());
     let out = apply(&e, "jane.doe@corp.example");
     assert!(
         out.ends_with("@corp.example") && !out.contains("jane"),
@@ -541,7 +552,7 @@ fn email_and_card_tokens_keep_their_form() {
     );
     assert_eq!(out.split('@').next().map(str::len), Some(16));
     assert!(e.is_injective());
-    let c = m(tok(TokenFormat::Card), text());
+    let c = m(MaskSpec::tokenize(TokenFormat::Card), text());
     let out = apply(&c, "5500-0000-0000-0004");
     assert_eq!(out.len(), 19);
     assert!(
@@ -555,7 +566,12 @@ fn email_and_card_tokens_keep_their_form() {
         .collect();
     assert!(tokenize::luhn_ok(&digits), "{out}");
     assert!(
-        Masker::new(&tok(TokenFormat::Card), &key(), &ValueShape::Int64).is_err(),
+        Masker::new(
+            &MaskSpec::tokenize(TokenFormat::Card),
+            &key(),
+            &ValueShape::Int64
+        )
+        .is_err(),
         "card on bigint"
     );
 }
@@ -565,7 +581,7 @@ fn json_columns_keep_their_text_outside_masked_values() {
     let j = m(
         MaskSpec::Json(vec![
             ("$..email".into(), fake(FakeKind::Email)),
-            ("$.n".into(), tok(TokenFormat::Digits)),
+            ("$.n".into(), MaskSpec::tokenize(TokenFormat::Digits)),
         ]),
         ValueShape::Json,
     );
@@ -592,7 +608,7 @@ fn json_columns_keep_their_text_outside_masked_values() {
 /// values use a per-round seed, in linear time. Both are pinned.
 #[test]
 fn preserve_long_values_pinned_and_injective() {
-    let p = m(tok(TokenFormat::Preserve), text());
+    let p = m(MaskSpec::tokenize(TokenFormat::Preserve), text());
     let short: String = (0..256).map(|i| ["a", "B", "7", "-"][i % 4]).collect();
     assert_eq!(apply(&p, &short), PRESERVE_192);
     let long: String = (0..1000).map(|i| ["a", "B", "7", "-"][i % 4]).collect();

@@ -24,7 +24,7 @@ fn transform(ops: &[FieldOp]) -> RowTransform {
 }
 
 fn preserve() -> Masker {
-    let spec = crate::maskers::tokenize(TokenFormat::Preserve);
+    let spec = doppel::mask::MaskSpec::tokenize(TokenFormat::Preserve);
     Masker::new(
         &spec,
         &MaskKey::new(b"0123456789abcdef"),

@@ -189,7 +189,7 @@ proptest! {
         prop_assert_eq!(&got, &want, "{}", out);
 
         // A keyed masker: still JSON of the same shape.
-        let preserve = crate::maskers::tokenize(TokenFormat::Preserve);
+        let preserve = doppel::mask::MaskSpec::tokenize(TokenFormat::Preserve);
         let mut out = String::new();
         prop_assert_eq!(masker(PATHS[p], preserve).apply(&text, &mut out), Ok(true));
         let got: Value = serde_json::from_str(&out).map_err(|e| TestCaseError::fail(format!("{e}: {out}")))?;

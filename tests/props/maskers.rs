@@ -18,17 +18,6 @@ fn key() -> MaskKey {
     MaskKey::new(SECRET)
 }
 
-/// `tokenize: FORMAT` with no options.
-pub fn tokenize(format: TokenFormat) -> MaskSpec {
-    MaskSpec::Tokenize {
-        format,
-        length: None,
-        prefix: None,
-        domain: None,
-        email_domain: None,
-    }
-}
-
 fn citext() -> ValueShape {
     ValueShape::Text {
         max_chars: None,
@@ -47,11 +36,11 @@ fn keyed_specs() -> Vec<(MaskSpec, ValueShape)> {
         TokenFormat::Email,
         TokenFormat::Card,
     ] {
-        v.push((tokenize(f), ValueShape::text()));
-        v.push((tokenize(f), citext()));
+        v.push((MaskSpec::tokenize(f), ValueShape::text()));
+        v.push((MaskSpec::tokenize(f), citext()));
     }
     for bits in [ValueShape::Int16, ValueShape::Int32, ValueShape::Int64] {
-        v.push((tokenize(TokenFormat::Integer), bits));
+        v.push((MaskSpec::tokenize(TokenFormat::Integer), bits));
     }
     for name in FakeKind::names() {
         for locale in ["en", "id", "sg"] {
@@ -123,7 +112,7 @@ fn unkeyed_specs() -> Vec<(MaskSpec, ValueShape)> {
             ValueShape::text(),
         ),
         (
-            MaskSpec::Each(Box::new(tokenize(TokenFormat::Preserve))),
+            MaskSpec::Each(Box::new(MaskSpec::tokenize(TokenFormat::Preserve))),
             text_array.clone(),
         ),
         (MaskSpec::Each(Box::new(MaskSpec::Null)), text_array.clone()),
@@ -132,7 +121,7 @@ fn unkeyed_specs() -> Vec<(MaskSpec, ValueShape)> {
             text_array,
         ),
         (
-            MaskSpec::Each(Box::new(tokenize(TokenFormat::Integer))),
+            MaskSpec::Each(Box::new(MaskSpec::tokenize(TokenFormat::Integer))),
             ValueShape::Array(Box::new(ValueShape::Int32)),
         ),
     ];
@@ -240,7 +229,7 @@ proptest! {
             (TokenFormat::Digits, ValueShape::text()),
             (TokenFormat::Preserve, citext()),
         ] {
-            let out = apply(&build(&tokenize(format), &shape), &input).map_err(TestCaseError::fail)?.unwrap_or_default();
+            let out = apply(&build(&MaskSpec::tokenize(format), &shape), &input).map_err(TestCaseError::fail)?.unwrap_or_default();
             prop_assert_eq!(out.chars().count(), input.chars().count());
             for (a, b) in input.chars().zip(out.chars()) {
                 prop_assert_eq!(class(a), class(b), "{:?} -> {:?}", input, out);
@@ -249,7 +238,7 @@ proptest! {
                 }
             }
         }
-        let m = build(&tokenize(TokenFormat::Preserve), &citext());
+        let m = build(&MaskSpec::tokenize(TokenFormat::Preserve), &citext());
         let lower = input.to_ascii_lowercase();
         let a = apply(&m, &input).map_err(TestCaseError::fail)?.unwrap_or_default();
         let b = apply(&m, &lower).map_err(TestCaseError::fail)?.unwrap_or_default();
@@ -263,7 +252,7 @@ proptest! {
         let out = apply(&build(&hex, &ValueShape::text()), &input).map_err(TestCaseError::fail)?.unwrap_or_default();
         prop_assert!(out.starts_with("t_") && out.len() == len + 2 && is_hex(&out[2..]), "{out}");
 
-        let out = apply(&build(&tokenize(TokenFormat::Uuid), &ValueShape::text()), &input).map_err(TestCaseError::fail)?.unwrap_or_default();
+        let out = apply(&build(&MaskSpec::tokenize(TokenFormat::Uuid), &ValueShape::text()), &input).map_err(TestCaseError::fail)?.unwrap_or_default();
         let b = out.as_bytes();
         prop_assert!(out.len() == 36 && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-'), "{out}");
         prop_assert!(is_hex(&out.replace('-', "")) && b[14] == b'4' && b"89ab".contains(&b[19]), "{out}");
@@ -277,7 +266,7 @@ proptest! {
         prop_assert!(is_hex(&out[..len]), "{out}");
         prop_assert_eq!(&out[len..], format!("@{host}"));
 
-        let out = apply(&build(&tokenize(TokenFormat::Card), &ValueShape::text()), &input).map_err(TestCaseError::fail)?.unwrap_or_default();
+        let out = apply(&build(&MaskSpec::tokenize(TokenFormat::Card), &ValueShape::text()), &input).map_err(TestCaseError::fail)?.unwrap_or_default();
         prop_assert_eq!(out.chars().count(), input.chars().count());
         let digits = |s: &str| s.chars().filter(char::is_ascii_digit).map(|c| c as u8 - b'0').collect::<Vec<u8>>();
         let (din, dout) = (digits(&input), digits(&out));
@@ -301,7 +290,7 @@ proptest! {
             (ValueShape::Int32, i64::from(i32::MIN), i64::from(i32::MAX)),
             (ValueShape::Int64, i64::MIN, i64::MAX),
         ] {
-            let m = build(&tokenize(TokenFormat::Integer), &shape);
+            let m = build(&MaskSpec::tokenize(TokenFormat::Integer), &shape);
             let (a, b) = (a.clamp(lo, hi), b.clamp(lo, hi));
             let ta: i64 = apply(&m, &a.to_string()).map_err(TestCaseError::fail)?.unwrap_or_default().parse().map_err(|_| TestCaseError::fail("not an integer"))?;
             let tb: i64 = apply(&m, &b.to_string()).map_err(TestCaseError::fail)?.unwrap_or_default().parse().map_err(|_| TestCaseError::fail("not an integer"))?;
