@@ -422,10 +422,14 @@ async fn holder_message(client: &Client, info: &ConnInfo) -> String {
         .await;
     let who = match holder {
         Ok(Some(r)) => {
-            let app: String = r.get(0);
-            let pid: i32 = r.get(1);
-            let since: String = r.get(2);
-            let from: String = r.get(3);
+            let text = |i: usize| {
+                r.try_get::<_, Option<String>>(i)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| "?".into())
+            };
+            let (app, since, from) = (text(0), text(2), text(3));
+            let pid = r.try_get::<_, i32>(1).unwrap_or_default();
             format!(
                 "{} (connected from {from}, server pid {pid}, since {since})",
                 app.strip_prefix("doppel lock ")
