@@ -259,18 +259,18 @@ impl RowTransform {
                         row: self.rows,
                         column: self.names[i].clone(),
                     })?;
-                    self.masked.clear();
-                    let masked = m.apply(value, &mut self.masked);
-                    // A large decoded value is freed before the masked one
-                    // is encoded, straight into the output.
+                    // The masked text is encoded into the output as the
+                    // masker hands it over (a long scrubbed text in pieces),
+                    // so it is not held whole beside the row and the output.
+                    let masked = m.apply_in_pieces(value, &mut self.masked, &mut |piece| {
+                        text::escape(piece.as_bytes(), out)
+                    });
                     release(&mut self.scratch);
+                    if self.masked.capacity() > RETAIN {
+                        self.masked = String::new();
+                    }
                     match masked {
-                        Ok(true) => {
-                            text::escape(self.masked.as_bytes(), out);
-                            if self.masked.capacity() > RETAIN {
-                                self.masked = String::new();
-                            }
-                        }
+                        Ok(true) => {}
                         Ok(false) => out.extend_from_slice(text::NULL),
                         Err(e) => {
                             return Err(TransformError::Mask {

@@ -62,21 +62,53 @@ impl fmt::Debug for Masker {
 }
 
 impl Masker {
+    /// Mask one value like [`Masker::apply`], handing the masked text to
+    /// `emit` in pieces. `scrub` works through a long text in pieces and
+    /// emits each as it is done, so the whole masked value is never held
+    /// beside the input and its encoded form; the others emit it once.
+    /// `buf` is scratch space. Returns `Ok(false)` when the result is SQL
+    /// NULL (nothing is emitted).
+    pub fn apply_in_pieces(
+        &self,
+        input: &str,
+        buf: &mut String,
+        emit: &mut dyn FnMut(&str),
+    ) -> Result<bool, MaskError> {
+        let c = &*self.0;
+        if let (Op::Scrub(kinds), Some(k)) = (&c.op, c.key.as_ref()) {
+            let input = self.folded(input);
+            scrub::scrub_in_pieces(k, kinds, &input, buf, emit);
+            return Ok(true);
+        }
+        buf.clear();
+        let written = self.apply(input, buf)?;
+        if written {
+            emit(buf);
+        }
+        Ok(written)
+    }
+
+    /// The input as the masker sees it: lower-cased for a case-insensitive
+    /// column (citext), except for `preserve`, which keeps the letters' case.
+    fn folded<'a>(&self, input: &'a str) -> std::borrow::Cow<'a, str> {
+        let c = &*self.0;
+        if c.fold_case
+            && !matches!(c.op, Op::Preserve { .. })
+            && input.chars().any(char::is_uppercase)
+        {
+            std::borrow::Cow::Owned(input.to_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(input)
+        }
+    }
+
     /// Mask one value (its text form), appending the masked text form to
     /// `out`. Returns `Ok(false)` when the result is SQL NULL.
     pub fn apply(&self, input: &str, out: &mut String) -> Result<bool, MaskError> {
         let c = &*self.0;
         let key = c.key.as_ref();
-        let folded;
-        let input = if c.fold_case
-            && !matches!(c.op, Op::Preserve { .. })
-            && input.chars().any(char::is_uppercase)
-        {
-            folded = input.to_lowercase();
-            folded.as_str()
-        } else {
-            input
-        };
+        let input = self.folded(input);
+        let input = input.as_ref();
         match (&c.op, key) {
             (Op::Null, _) => return Ok(false),
             (Op::Value(v), _) => out.push_str(v),

@@ -49,7 +49,8 @@ fn mask_iban(key: &MaskKey, found: &str, out: &mut String) {
 /// Replace every match of `kinds` in `input`; append the result to `out`.
 /// Returns how many replacements were made.
 pub fn scrub(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) -> usize {
-    scrub_spans(key, kinds, input, out)
+    let mut buf = String::new();
+    scrub_in_pieces(key, kinds, input, &mut buf, &mut |part| out.push_str(part))
 }
 
 /// The spans `kinds` find in `input` (start, end, kind), without overlaps,
@@ -162,67 +163,92 @@ fn pieces(input: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-fn scrub_spans(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) -> usize {
+/// [`scrub`], handing the scrubbed text to `emit` a part at a time (the
+/// text between findings as it stands, each replacement as it is made;
+/// `buf` holds one replacement): the output is never held whole, however
+/// long the text.
+pub fn scrub_in_pieces(
+    key: &MaskKey,
+    kinds: &[ScrubKind],
+    input: &str,
+    buf: &mut String,
+    emit: &mut dyn FnMut(&str),
+) -> usize {
     pieces(input)
-        .map(|piece| scrub_piece(key, kinds, piece, out))
+        .map(|piece| scrub_piece(key, kinds, piece, buf, emit))
         .sum()
 }
 
-fn scrub_piece(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) -> usize {
+fn scrub_piece(
+    key: &MaskKey,
+    kinds: &[ScrubKind],
+    input: &str,
+    buf: &mut String,
+    emit: &mut dyn FnMut(&str),
+) -> usize {
     let mut last = 0;
     let mut n = 0;
     for span in spans(kinds, input) {
         let (s, e, kind) = (span.start as usize, span.end as usize, span.kind);
-        out.push_str(&input[last..s]);
-        let found = &input[s..e];
-        n += 1;
-        match kind {
-            ScrubKind::Email => {
-                fake_values::fake(key, "fake/email/en", FakeKind::Email, found, None, out)
-            }
-            ScrubKind::Phone => {
-                // Keep the country code (`+62 `) or the trunk prefix (`0`), so
-                // the number keeps its country's format; replace the rest.
-                let keep = phone_prefix_len(found);
-                out.push_str(&found[..keep]);
-                tokenize::preserve_class(key, "scrub/phone", &found[keep..], true, out);
-            }
-            ScrubKind::Ip if found.contains(':') => {
-                fake_values::fake(key, "fake/ipv6/en", FakeKind::Ipv6, found, None, out)
-            }
-            ScrubKind::Ip => {
-                fake_values::fake(key, "fake/ipv4/en", FakeKind::Ipv4, found, None, out)
-            }
-            ScrubKind::Card => tokenize::card(key, "tokenize/card", found, out),
-            ScrubKind::Nik => fake_values::fake_in(
-                key,
-                "fake/national_id/id",
-                FakeKind::NationalId,
-                Locale::Id,
-                found,
-                None,
-                out,
-            ),
-            ScrubKind::Nric => fake_values::fake_in(
-                key,
-                "fake/national_id/sg",
-                FakeKind::NationalId,
-                Locale::Sg,
-                &found.to_ascii_uppercase(),
-                None,
-                out,
-            ),
-            ScrubKind::Iban => mask_iban(key, found, out),
-            ScrubKind::Url => {
-                if !mask_url(key, kinds, found, out) {
-                    n -= 1;
-                }
-            }
+        emit(&input[last..s]);
+        buf.clear();
+        if replace(key, kinds, kind, &input[s..e], buf) {
+            n += 1;
         }
+        emit(buf);
         last = e;
     }
-    out.push_str(&input[last..]);
+    emit(&input[last..]);
     n
+}
+
+/// Append the replacement of `found`, a finding of `kind`, to `out`;
+/// false when it is left as it was (a URL with nothing personal in it).
+fn replace(
+    key: &MaskKey,
+    kinds: &[ScrubKind],
+    kind: ScrubKind,
+    found: &str,
+    out: &mut String,
+) -> bool {
+    match kind {
+        ScrubKind::Email => {
+            fake_values::fake(key, "fake/email/en", FakeKind::Email, found, None, out)
+        }
+        ScrubKind::Phone => {
+            // Keep the country code (`+62 `) or the trunk prefix (`0`), so
+            // the number keeps its country's format; replace the rest.
+            let keep = phone_prefix_len(found);
+            out.push_str(&found[..keep]);
+            tokenize::preserve_class(key, "scrub/phone", &found[keep..], true, out);
+        }
+        ScrubKind::Ip if found.contains(':') => {
+            fake_values::fake(key, "fake/ipv6/en", FakeKind::Ipv6, found, None, out)
+        }
+        ScrubKind::Ip => fake_values::fake(key, "fake/ipv4/en", FakeKind::Ipv4, found, None, out),
+        ScrubKind::Card => tokenize::card(key, "tokenize/card", found, out),
+        ScrubKind::Nik => fake_values::fake_in(
+            key,
+            "fake/national_id/id",
+            FakeKind::NationalId,
+            Locale::Id,
+            found,
+            None,
+            out,
+        ),
+        ScrubKind::Nric => fake_values::fake_in(
+            key,
+            "fake/national_id/sg",
+            FakeKind::NationalId,
+            Locale::Sg,
+            &found.to_ascii_uppercase(),
+            None,
+            out,
+        ),
+        ScrubKind::Iban => mask_iban(key, found, out),
+        ScrubKind::Url => return mask_url(key, kinds, found, out),
+    }
+    true
 }
 
 /// How much of a phone number to keep: `+CC` up to its separator, or a

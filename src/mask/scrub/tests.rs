@@ -51,7 +51,9 @@ fn pieces_give_the_result_of_the_whole_text() {
     let line = "Mail <ann.lee@corp.example>, call +62 812-3456-7890 or \"0812 3456 7890\"\tcard 4111 1111 1111 1111 `S1234567D` https://x.example/a?email=a%40b.co ok\n";
     let text = line.repeat(3 * PIECE / line.len() + 7);
     let mut whole = String::new();
-    let n = scrub_piece(&k, &PRIORITY, &text, &mut whole);
+    let n = scrub_piece(&k, &PRIORITY, &text, &mut String::new(), &mut |p| {
+        whole.push_str(p)
+    });
     let mut cut = String::new();
     assert!(pieces(&text).count() > 2);
     assert_eq!(scrub(&k, &PRIORITY, &text, &mut cut), n);

@@ -2,7 +2,7 @@
 //! query values are decoded, scrubbed and re-encoded, and parameters named
 //! like personal data or secrets become keyed tokens.
 
-use super::{scrub_spans, ScrubKind, PRIORITY};
+use super::{scrub, ScrubKind, PRIORITY};
 use crate::mask::{tokenize, MaskKey};
 
 /// Query parameters whose values are personal data or secrets whatever they look like.
@@ -81,7 +81,7 @@ pub(super) fn mask_url(key: &MaskKey, kinds: &[ScrubKind], url: &str, out: &mut 
         None => (before_frag, None),
     };
     let start = out.len();
-    let mut changed = scrub_spans(key, &inner, base, out) > 0;
+    let mut changed = scrub(key, &inner, base, out) > 0;
     if let Some(q) = query {
         out.push('?');
         for (i, pair) in q.split('&').enumerate() {
@@ -99,7 +99,7 @@ pub(super) fn mask_url(key: &MaskKey, kinds: &[ScrubKind], url: &str, out: &mut 
             out.push('=');
             let decoded = percent_decode(value);
             let mut masked = String::new();
-            let hits = scrub_spans(key, &inner, &decoded, &mut masked);
+            let hits = scrub(key, &inner, &decoded, &mut masked);
             if hits > 0 {
                 percent_encode(&masked, out);
                 changed = true;
@@ -113,7 +113,7 @@ pub(super) fn mask_url(key: &MaskKey, kinds: &[ScrubKind], url: &str, out: &mut 
     }
     if let Some(f) = frag {
         out.push('#');
-        changed |= scrub_spans(key, &inner, f, out) > 0;
+        changed |= scrub(key, &inner, f, out) > 0;
     }
     if !changed {
         out.truncate(start);
