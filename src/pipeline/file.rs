@@ -48,7 +48,8 @@ pub async fn write_sql(
     match out {
         None => {
             let mut w = tokio::io::BufWriter::new(tokio::io::stdout());
-            let stats = write_all(dump, &mut w, &jobs, options, progress).await?;
+            let stats =
+                write_all(dump, &mut w, "standard output", &jobs, options, progress).await?;
             w.flush()
                 .await
                 .map_err(|e| Error::runtime(format!("standard output: {e}")))?;
@@ -64,7 +65,8 @@ pub async fn write_sql(
                 ))
             })?;
             let mut w = tokio::io::BufWriter::with_capacity(1 << 20, file);
-            let result = write_all(dump, &mut w, &jobs, options, progress).await;
+            let label = format!("--output {}", path.display());
+            let result = write_all(dump, &mut w, &label, &jobs, options, progress).await;
             let result = match result {
                 Ok(stats) => w
                     .flush()
@@ -106,15 +108,17 @@ fn partial_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.partial"))
 }
 
-async fn put<W: AsyncWrite + Unpin>(w: &mut W, bytes: &[u8]) -> Result<(), Error> {
+/// Write `bytes`; an error names the output (`label`).
+async fn put<W: AsyncWrite + Unpin>(w: &mut W, label: &str, bytes: &[u8]) -> Result<(), Error> {
     w.write_all(bytes)
         .await
-        .map_err(|e| Error::runtime(format!("--output: writing: {e}")))
+        .map_err(|e| Error::runtime(format!("{label}: writing: {e}")))
 }
 
 async fn write_all<W: AsyncWrite + Unpin>(
     dump: &SqlDump<'_>,
     w: &mut W,
+    label: &str,
     jobs: &[LeafJob],
     options: &PipelineOptions,
     progress: &Progress,
@@ -131,11 +135,12 @@ async fn write_all<W: AsyncWrite + Unpin>(
             .map(|k| format!(", key {k}"))
             .unwrap_or_default()
     );
-    put(w, header.as_bytes()).await?;
-    put(w, dump.pre_data.as_bytes()).await?;
+    put(w, label, header.as_bytes()).await?;
+    put(w, label, dump.pre_data.as_bytes()).await?;
     // The rows are in the text form this session wrote them in.
     put(
         w,
+        label,
         format!("\n{};\n\n", session::SESSION_SETTINGS).as_bytes(),
     )
     .await?;
@@ -146,7 +151,7 @@ async fn write_all<W: AsyncWrite + Unpin>(
         session::import_snapshot(&src, dump.snapshot)
             .await
             .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
-        stats.push(copy_table(&src, w, job, options, progress).await?);
+        stats.push(copy_table(&src, w, label, job, options, progress).await?);
         src.batch_execute("COMMIT")
             .await
             .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
@@ -159,13 +164,14 @@ async fn write_all<W: AsyncWrite + Unpin>(
     for m in &dump.plan.matviews {
         tail.push_str(&format!("REFRESH MATERIALIZED VIEW {};\n", m.quoted()));
     }
-    put(w, tail.as_bytes()).await?;
+    put(w, label, tail.as_bytes()).await?;
     Ok(stats)
 }
 
 async fn copy_table<W: AsyncWrite + Unpin>(
     src: &tokio_postgres::Client,
     w: &mut W,
+    label: &str,
     job: &LeafJob,
     options: &PipelineOptions,
     progress: &Progress,
@@ -175,6 +181,7 @@ async fn copy_table<W: AsyncWrite + Unpin>(
     let cols: Vec<String> = job.columns.iter().map(|c| quote_ident(c)).collect();
     put(
         w,
+        label,
         format!(
             "COPY {} ({}) FROM stdin;\n",
             job.table.quoted(),
@@ -184,19 +191,24 @@ async fn copy_table<W: AsyncWrite + Unpin>(
     )
     .await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(options.queue_batches.max(1));
-    let write = async {
+    // A failed write ends the read too (and a failed read the write): the
+    // reader would otherwise wait forever for room in the queue.
+    let out = &mut *w;
+    let write = async move {
         let mut written = 0u64;
         while let Some(chunk) = rx.recv().await {
             written += chunk.len() as u64;
-            put(w, &chunk).await?;
+            put(out, label, &chunk).await?;
         }
         Ok::<_, Error>(written)
     };
-    let read = super::job::read_table(src, job, options, &counter, tx);
-    let (read_res, write_res) = tokio::join!(read, write);
-    let bytes_written = write_res?;
-    let (rows, bytes_read) = read_res.map_err(|e| Error::runtime(e.to_string()))?;
-    put(w, b"\\.\n\n").await?;
+    let read = async {
+        super::job::read_table(src, job, options, &counter, tx)
+            .await
+            .map_err(|e| Error::runtime(e.to_string()))
+    };
+    let ((rows, bytes_read), bytes_written) = tokio::try_join!(read, write)?;
+    put(w, label, b"\\.\n\n").await?;
     counter.finish();
     Ok(JobStats {
         table: job.table.clone(),

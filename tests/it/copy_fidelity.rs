@@ -133,20 +133,7 @@ async fn the_sql_file_loads_the_same_data_as_the_database_sink() {
     let r = rules.path.to_string_lossy().to_string();
     let f = file.to_string_lossy().to_string();
     let url = src.url();
-    assert_ok(&doppel(
-        &[
-            "run",
-            "--source",
-            &url,
-            "--output",
-            &f,
-            "--rules",
-            &r,
-            "--progress",
-            "log",
-        ],
-        &[],
-    ));
+    assert_ok(&run_to_file(&src, &file, &rules.path));
     assert!(!rules.sibling(".copy.sql.partial").exists());
     let loaded = TestDb::create("out_loaded").await;
     let psql = std::process::Command::new("psql")

@@ -62,24 +62,6 @@ async fn target_with_own_data() -> TestDb {
     tgt
 }
 
-/// Everything the database holds, schema and rows, as pg_dump prints it.
-fn dump(db: &TestDb) -> String {
-    let out = Command::new("pg_dump")
-        .args(["--no-owner", "--dbname", &db.url()])
-        .output()
-        .expect("run pg_dump (PostgreSQL's client binaries must be on PATH)");
-    assert!(
-        out.status.success(),
-        "pg_dump failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Assert the target's dump is unchanged, showing the lines that differ.
 fn assert_same(before: &str, after: &str, err: &str) {
     if before == after {

@@ -231,6 +231,47 @@ pub fn run_urls(
     doppel(&args, envs)
 }
 
+/// `doppel run` from `src` into the SQL file `file` with `rules`.
+pub fn run_to_file(src: &TestDb, file: &Path, rules: &Path) -> Output {
+    let (s, f, r) = (
+        src.url(),
+        file.to_string_lossy().to_string(),
+        rules.to_string_lossy().to_string(),
+    );
+    doppel(
+        &[
+            "run",
+            "--source",
+            &s,
+            "--output",
+            &f,
+            "--rules",
+            &r,
+            "--progress",
+            "log",
+        ],
+        &[],
+    )
+}
+
+/// Everything a database holds, schema and rows, as pg_dump prints it.
+pub fn dump(db: &TestDb) -> String {
+    let out = std::process::Command::new("pg_dump")
+        .args(["--no-owner", "--dbname", &db.url()])
+        .output()
+        .expect("run pg_dump (PostgreSQL's client binaries must be on PATH)");
+    assert!(
+        out.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Assert the process succeeded, showing its output if not.
 pub fn assert_ok(out: &Output) {
     assert!(

@@ -13,6 +13,7 @@ mod copy_fidelity;
 mod errors;
 mod failures;
 mod fk_guards;
+mod full_disk;
 mod large_values;
 mod maskers;
 mod masking;
