@@ -185,6 +185,30 @@ pub struct RunArgs {
     /// statistics are gathered, on --jobs connections, before the run ends).
     #[arg(long)]
     pub no_analyze: bool,
+    /// Build the copy in a database of its own beside the live one (the
+    /// --target database, which may not exist yet) and swap it in, in one
+    /// transaction, once it is complete: readers see the old copy or the
+    /// new one, never a mix; a failed or killed run leaves the live copy
+    /// untouched.
+    #[arg(long, conflicts_with_all = ["replace", "output"])]
+    pub swap: bool,
+    /// --swap: what to do with sessions connected to the live copy at swap
+    /// time: wait for them to disconnect (up to --swap-timeout, then fail
+    /// with the live copy unchanged), or end them.
+    #[arg(long, value_enum, default_value_t = SwapReaders::Wait, requires = "swap")]
+    pub swap_readers: SwapReaders,
+    /// --swap-readers wait: seconds to wait for readers to disconnect.
+    #[arg(long, default_value_t = 60, requires = "swap")]
+    pub swap_timeout: u64,
+}
+
+/// What `--swap` does with the live copy's sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SwapReaders {
+    /// Wait for them to disconnect, up to --swap-timeout.
+    Wait,
+    /// End them (pg_terminate_backend); needs pg_signal_backend.
+    Terminate,
 }
 
 /// How progress is shown.

@@ -2,13 +2,14 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, SwapReaders};
 use crate::config::{load_rules, resolve_key, Diagnostics};
 use crate::pg::ConnInfo;
 use crate::pipeline::{
     copy_database, interrupt, CopyRecord, CopyRequest, Destination, PipelineOptions,
 };
 use crate::report::{human_bytes, RunReport};
+use crate::sink::{Readers, SwapOptions};
 use crate::{Error, ExitCode};
 
 /// Run `doppel run`.
@@ -33,6 +34,13 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         key,
         replace: args.replace,
         analyze: !args.no_analyze,
+        swap: args.swap.then_some(SwapOptions {
+            readers: match args.swap_readers {
+                SwapReaders::Wait => Readers::Wait,
+                SwapReaders::Terminate => Readers::Terminate,
+            },
+            timeout: Duration::from_secs(args.swap_timeout),
+        }),
         options: PipelineOptions {
             jobs: args.jobs.unwrap_or_else(super::default_jobs).max(1),
             source_limits: args.source.limits()?,
@@ -69,15 +77,21 @@ async fn copy_or_give_back(req: &CopyRequest, record: &mut CopyRecord) -> Result
     // The copy's tasks and sessions are dropped by now; the cancel requests
     // stop what the servers may still be running for them.
     crate::pg::cancel::cancel_all(Duration::from_secs(1)).await;
-    let Some(lease) = record.lease.take() else {
-        return Err(e);
-    };
     // After a signal the process must end within seconds; after an error
     // the clean-up may wait longer for locks (autovacuum on a freshly
     // loaded table gives way after deadlock_timeout).
     let patience = match e {
         Error::Stopped(..) => Duration::from_secs(2),
         _ => Duration::from_secs(15),
+    };
+    if let Some(swap) = record.swap.take() {
+        // The new database goes as a whole; the live copy was not touched.
+        drop(record.lease.take());
+        let done = swap.abandon(patience).await;
+        return Err(e.with_note(&done));
+    }
+    let Some(lease) = record.lease.take() else {
+        return Err(e);
     };
     match lease.give_back(patience).await {
         Ok(done) => Err(e.with_note(&done)),
@@ -106,6 +120,7 @@ pub fn finish(
         result.as_ref().err().map(|e| e.to_string()),
     );
     report.tenant_subset = record.subset.as_ref().map(Into::into);
+    report.swap = record.swapped.clone();
     if let Some(path) = &record.report {
         report.write(path)?;
     }

@@ -110,6 +110,17 @@ pub struct DatabaseIdentity {
     pub system_identifier: Option<i64>,
 }
 
+impl DatabaseIdentity {
+    /// Whether `other` is the same database of the same running server.
+    pub fn same_database(&self, other: &DatabaseIdentity) -> bool {
+        let same_server = match (self.system_identifier, other.system_identifier) {
+            (Some(x), Some(y)) => x == y && self.started == other.started,
+            _ => self.started == other.started,
+        };
+        same_server && self.oid == other.oid
+    }
+}
+
 /// Read the identity of the database `client` is connected to.
 pub async fn database_identity(client: &Client) -> Result<DatabaseIdentity, tokio_postgres::Error> {
     let row = client

@@ -17,7 +17,7 @@ use crate::pg::dump::PgDump;
 use crate::pg::{session, ConnInfo, QualifiedName};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::report::{Progress, ProgressStyle};
-use crate::sink::{DatabaseSink, PostDataError, TargetLease};
+use crate::sink::{DatabaseSink, PostDataError, Swap, SwapOptions, SwapOutcome, TargetLease};
 use crate::Error;
 
 /// Everything a copy needs.
@@ -38,6 +38,8 @@ pub struct CopyRequest {
     pub replace: bool,
     /// ANALYZE the copy before the run ends.
     pub analyze: bool,
+    /// `--swap`: build the copy in a database of its own and swap it in.
+    pub swap: Option<SwapOptions>,
     /// Which tenants to copy (all, when empty).
     pub selection: crate::subset::Selection,
 }
@@ -84,6 +86,11 @@ pub struct CopyRecord {
     /// The target held for this run, from before its first write until it
     /// completes; a failed run gives the target back through it.
     pub lease: Option<TargetLease>,
+    /// `--swap`: the live database held for this run until the swap; a
+    /// failed run drops the new database through it.
+    pub swap: Option<Swap>,
+    /// What the swap did.
+    pub swapped: Option<SwapOutcome>,
 }
 
 impl CopyRecord {
@@ -139,18 +146,74 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
 
     // Everything up to the first write only reads: the target is checked
     // and held, and the source probed, before anything is written anywhere.
-    let held = match &req.target {
-        Destination::Database(conn) => Some(hold_target(req, conn, &src, &plan, record).await?),
-        Destination::File(_) => None,
+    let held = match (&req.target, &req.swap) {
+        (Destination::Database(conn), Some(options)) => {
+            record.swap = Some(Swap::prepare(conn, &src, *options).await?);
+            None
+        }
+        (Destination::Database(conn), None) => {
+            Some(hold_target(req, conn, &src, &plan, record).await?)
+        }
+        (Destination::File(_), _) => None,
     };
     let prepared = read_source(req, src, snapshot, catalog, plan).await?;
+    let held = match (held, record.swap.as_mut()) {
+        (None, Some(swap)) => {
+            let next = swap.create_next().await?;
+            Some(hold_target(req, &next, &prepared.src, &prepared.plan, record).await?)
+        }
+        (held, _) => held,
+    };
     match (held, &req.target) {
-        (Some(held), _) => load_database(req, prepared, held, record, &mut clock).await,
+        (Some(held), _) => {
+            load_database(req, prepared, held, record, &mut clock).await?;
+            publish(record, &mut clock).await
+        }
         (None, Destination::File(out)) => write_file(req, prepared, out, record, &mut clock).await,
         (None, Destination::Database(_)) => Err(Error::runtime(
             "internal: a database destination without a target connection",
         )),
     }
+}
+
+/// `--swap`: the new copy replaces the live one.
+async fn publish(record: &mut CopyRecord, clock: &mut Instant) -> Result<(), Error> {
+    let Some(swap) = record.swap.as_mut() else {
+        return Ok(());
+    };
+    super::interrupt::pause_before("swap").await;
+    let outcome = swap.publish().await?;
+    record.swap = None;
+    tracing::info!(
+        "{}",
+        if outcome.first {
+            format!(
+                "--swap: {} is in place (there was no copy before)",
+                outcome.database
+            )
+        } else {
+            format!(
+                "--swap: {} replaced; new connections waited {:.3}s{}{}",
+                outcome.database,
+                outcome.held_seconds,
+                if outcome.waited_seconds >= 0.001 {
+                    format!(
+                        " after {:.1}s waiting for readers to disconnect",
+                        outcome.waited_seconds
+                    )
+                } else {
+                    String::new()
+                },
+                match outcome.sessions_ended {
+                    0 => String::new(),
+                    n => format!(", {n} session(s) on the old copy ended"),
+                }
+            )
+        }
+    );
+    record.swapped = Some(outcome);
+    record.phase(clock, "swap");
+    Ok(())
 }
 
 /// The plan, with the tenant subset applied when one is asked for.
@@ -319,11 +382,13 @@ async fn load_database(
     }
     record.phase(clock, "prepare");
 
+    super::interrupt::pause_before("pre-data").await;
     DatabaseSink::apply_schema(&tgt, "pre-data", &p.pre)
         .await
         .map_err(Error::runtime)?;
     record.phase(clock, "pre-data");
 
+    super::interrupt::pause_before("data").await;
     let jobs = p.plan.jobs();
     let total_rows: u64 = jobs.iter().map(|j| j.estimate_rows).sum();
     let progress = Progress::new(req.progress, total_rows);
@@ -354,6 +419,7 @@ async fn load_database(
     let _ = p.src.batch_execute("COMMIT").await;
     record.phase(clock, "data");
 
+    super::interrupt::pause_before("post-data").await;
     DatabaseSink::set_sequences(&tgt, &p.sequences)
         .await
         .map_err(Error::runtime)?;
@@ -363,6 +429,7 @@ async fn load_database(
         .map_err(Error::runtime)?;
     record.phase(clock, "post-data");
     if req.analyze {
+        super::interrupt::pause_before("analyze").await;
         let mut tables: Vec<QualifiedName> = p.plan.tables.iter().map(|t| t.name.clone()).collect();
         tables.extend(p.plan.matviews.iter().cloned());
         sink.analyze(&tables, req.options.jobs).await?;
@@ -407,11 +474,7 @@ async fn guard_not_source(src: &Client, tgt: &Client) -> Result<(), Error> {
     let b = session::database_identity(tgt)
         .await
         .map_err(|e| Error::runtime(format!("target: {}", crate::pg::pg_text(&e))))?;
-    let same_server = match (a.system_identifier, b.system_identifier) {
-        (Some(x), Some(y)) => x == y && a.started == b.started,
-        _ => a.started == b.started,
-    };
-    if same_server && a.oid == b.oid {
+    if a.same_database(&b) {
         return Err(Error::usage(format!(
             "the target is the source database ({}): doppel never writes into its source; give another database as --target",
             a.database

@@ -64,3 +64,14 @@ pub fn listen() -> impl std::future::Future<Output = Signal> {
         first
     }
 }
+
+/// Fault injection for tests of what a killed run leaves behind: with
+/// `DOPPEL_PAUSE_BEFORE=<step>` (`pre-data`, `data`, `post-data`,
+/// `analyze`, `swap`) a run logs `paused before <step>` and waits there
+/// until it is signalled or killed. Unset, this does nothing.
+pub async fn pause_before(step: &str) {
+    if std::env::var("DOPPEL_PAUSE_BEFORE").is_ok_and(|v| v == step) {
+        tracing::warn!("paused before {step} (DOPPEL_PAUSE_BEFORE)");
+        std::future::pending::<()>().await;
+    }
+}

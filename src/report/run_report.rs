@@ -46,6 +46,9 @@ pub struct RunReport {
     pub warnings: Vec<String>,
     /// The tenant subset, when the copy was one.
     pub tenant_subset: Option<SubsetReport>,
+    /// `--swap`: how the new copy replaced the live one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub swap: Option<crate::sink::SwapOutcome>,
 }
 
 /// What a tenant subset kept, set NULL and dropped.
@@ -232,6 +235,7 @@ impl RunReport {
             totals,
             warnings: Vec::new(),
             tenant_subset: None,
+            swap: None,
         }
     }
 

@@ -26,7 +26,7 @@ use crate::pg::{quote_ident, quote_literal, session, ConnInfo};
 use crate::Error;
 
 /// The advisory lock key every doppel run takes on its target ("doppel" 1).
-const LOCK_KEY: i64 = 0x646f_7070_656c_0001;
+pub(super) const LOCK_KEY: i64 = 0x646f_7070_656c_0001;
 
 /// The target, held for one run.
 pub struct TargetLease {
@@ -54,7 +54,7 @@ struct Aside {
     extensions: Vec<String>,
 }
 
-fn target_err(what: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
+pub(super) fn target_err(what: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
     move |e| Error::runtime(format!("target: {what}: {}", crate::pg::pg_text(&e)))
 }
 
@@ -392,7 +392,7 @@ impl TargetLease {
 }
 
 /// Our `application_name` on the lock session: it names the holder.
-fn holder_name() -> String {
+pub(super) fn holder_name() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
@@ -407,46 +407,70 @@ fn holder_name() -> String {
 
 /// The message for a target another run holds.
 async fn holder_message(client: &Client, info: &ConnInfo) -> String {
-    let holder = client
-        .query_opt(
-            "SELECT a.application_name::text, a.pid, \
-                    to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC', \
-                    COALESCE(a.client_hostname, host(a.client_addr), 'local socket') \
-             FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
-             WHERE l.locktype = 'advisory' AND l.granted \
-               AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) \
-               AND l.classid::bigint = ($1::bigint >> 32) AND l.objid::bigint = ($1::bigint & 4294967295) \
-             LIMIT 1",
-            &[&LOCK_KEY],
-        )
-        .await;
-    let who = match holder {
-        Ok(Some(r)) => {
-            let text = |i: usize| {
-                r.try_get::<_, Option<String>>(i)
-                    .ok()
-                    .flatten()
-                    .unwrap_or_else(|| "?".into())
-            };
-            let (app, since, from) = (text(0), text(2), text(3));
-            let pid = r.try_get::<_, i32>(1).unwrap_or_default();
-            format!(
-                "{} (connected from {from}, server pid {pid}, since {since})",
-                app.strip_prefix("doppel lock ")
-                    .map(|s| format!("doppel {s}"))
-                    .unwrap_or(app)
-            )
-        }
-        _ => "another doppel run".into(),
-    };
+    let lock = AdvisoryLock::Big(LOCK_KEY);
+    let who = holder(client, None, lock)
+        .await
+        .unwrap_or_else(|| "another doppel run".into());
     format!(
         "target: {} is being loaded by {who}: doppel loads one copy into a target at a time. Wait for that run to end, or stop it, then run again",
         info.describe()
     )
 }
 
+/// An advisory lock key, as `pg_locks` shows it.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum AdvisoryLock {
+    /// `pg_advisory_lock(bigint)`.
+    Big(i64),
+    /// `pg_advisory_lock(int, int)`.
+    Pair(i32, i32),
+}
+
+/// Who holds `lock` in the database `database` (the session's own when
+/// `None`): its `application_name`, where it connected from, its server
+/// pid and since when. `None` when nobody does (or it cannot be read).
+pub(super) async fn holder(
+    client: &Client,
+    database: Option<u32>,
+    lock: AdvisoryLock,
+) -> Option<String> {
+    // pg_locks shows a bigint key as (high, low, 1), a pair as (a, b, 2).
+    let (class, obj, sub) = match lock {
+        AdvisoryLock::Big(k) => (k >> 32, k & 0xffff_ffff, 1i32),
+        AdvisoryLock::Pair(a, b) => (i64::from(a as u32), i64::from(b as u32), 2),
+    };
+    let r = client
+        .query_opt(
+            "SELECT a.application_name::text, a.pid, \
+                    to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC', \
+                    COALESCE(a.client_hostname, host(a.client_addr), 'local socket') \
+             FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted \
+               AND l.database = COALESCE($1::oid, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())) \
+               AND l.classid::bigint = $2 AND l.objid::bigint = $3 AND l.objsubid::int = $4 \
+             LIMIT 1",
+            &[&database, &class, &obj, &sub],
+        )
+        .await
+        .ok()??;
+    let text = |i: usize| {
+        r.try_get::<_, Option<String>>(i)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "?".into())
+    };
+    let (app, since, from) = (text(0), text(2), text(3));
+    let pid = r.try_get::<_, i32>(1).unwrap_or_default();
+    Some(format!(
+        "{} (connected from {from}, server pid {pid}, since {since})",
+        app.strip_prefix("doppel lock ")
+            .map(|s| format!("doppel {s}"))
+            .unwrap_or(app)
+    ))
+}
+
 /// Refuse a target that cannot be written.
-async fn refuse_read_only(client: &Client, info: &ConnInfo) -> Result<(), Error> {
+pub(super) async fn refuse_read_only(client: &Client, info: &ConnInfo) -> Result<(), Error> {
     let row = client
         .query_one(
             "SELECT pg_catalog.pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on'",

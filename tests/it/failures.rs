@@ -76,27 +76,7 @@ fn assert_same(before: &str, after: &str, err: &str) {
 
 /// Start `doppel run` without waiting for it.
 fn spawn_run(src: &TestDb, tgt: &TestDb, rules: &Rules, extra: &[&str]) -> Child {
-    let r = rules.path.to_string_lossy().to_string();
-    let (s, t) = (src.url(), tgt.url());
-    let mut args = vec![
-        "run",
-        "--source",
-        &s,
-        "--target",
-        &t,
-        "--rules",
-        &r,
-        "--progress",
-        "log",
-    ];
-    args.extend_from_slice(extra);
-    Command::new(env!("CARGO_BIN_EXE_doppel"))
-        .args(&args)
-        .env("DOPPEL_KEY", KEY)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start doppel")
+    spawn_run_urls(&src.url(), &tgt.url(), &rules.path, extra, &[])
 }
 
 /// Wait (up to a minute) until doppel's reader is copying `lines` on `src`.

@@ -196,6 +196,19 @@ pub fn doppel(args: &[&str], envs: &[(&str, &str)]) -> Output {
     cmd.output().expect("run doppel")
 }
 
+/// Start doppel without waiting for it, its output piped.
+pub fn spawn_doppel(args: &[&str], envs: &[(&str, &str)]) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_doppel"));
+    cmd.args(args).env("DOPPEL_KEY", KEY).env("NO_COLOR", "1");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start doppel")
+}
+
 /// `doppel run` from `src` to `tgt` with `rules`; extra args appended.
 pub fn run(
     src: &TestDb,
@@ -207,16 +220,10 @@ pub fn run(
     run_urls(&src.url(), &tgt.url(), rules, extra, envs)
 }
 
-/// `doppel run` between two URLs.
-pub fn run_urls(
-    src: &str,
-    tgt: &str,
-    rules: &Path,
-    extra: &[&str],
-    envs: &[(&str, &str)],
-) -> Output {
+/// The arguments of `doppel run` between two URLs, `extra` appended.
+pub fn run_args(src: &str, tgt: &str, rules: &Path, extra: &[&str]) -> Vec<String> {
     let r = rules.to_string_lossy().to_string();
-    let mut args = vec![
+    let mut args: Vec<String> = [
         "run",
         "--source",
         src,
@@ -226,9 +233,38 @@ pub fn run_urls(
         &r,
         "--progress",
         "log",
-    ];
-    args.extend_from_slice(extra);
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// `doppel run` between two URLs.
+pub fn run_urls(
+    src: &str,
+    tgt: &str,
+    rules: &Path,
+    extra: &[&str],
+    envs: &[(&str, &str)],
+) -> Output {
+    let args = run_args(src, tgt, rules, extra);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     doppel(&args, envs)
+}
+
+/// `doppel run` between two URLs, started without waiting for it.
+pub fn spawn_run_urls(
+    src: &str,
+    tgt: &str,
+    rules: &Path,
+    extra: &[&str],
+    envs: &[(&str, &str)],
+) -> std::process::Child {
+    let args = run_args(src, tgt, rules, extra);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    spawn_doppel(&args, envs)
 }
 
 /// `doppel run` from `src` into the SQL file `file` with `rules`.

@@ -21,4 +21,5 @@ mod schema_objects;
 mod snapshot;
 mod standby;
 mod subset;
+mod swap;
 mod tls;
