@@ -82,6 +82,17 @@ pub fn escape(value: &[u8], out: &mut impl bytes::BufMut) {
     out.put_slice(&value[start..]);
 }
 
+/// A field's text, unescaped (`None` for NULL); bytes that are not UTF-8
+/// are replaced (COPY text from a UTF-8 session is UTF-8).
+pub fn decode_lossy(field: &[u8]) -> Option<String> {
+    if field == NULL {
+        return None;
+    }
+    let mut raw = Vec::new();
+    unescape(field, &mut raw);
+    Some(String::from_utf8_lossy(&raw).into_owned())
+}
+
 /// The fields of one row (without its `\n`).
 pub fn fields(row: &[u8]) -> impl Iterator<Item = &[u8]> {
     row.split(|&b| b == b'\t')

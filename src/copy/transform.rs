@@ -34,6 +34,27 @@ pub enum FieldOp {
     Template(Vec<TemplatePart<usize>>),
 }
 
+impl FieldOp {
+    /// The op that applies to a row: a [`FieldOp::Choose`] gives the op of
+    /// its first condition that `holds` (the source field is `t`), or its
+    /// `otherwise`; any other op is itself.
+    pub fn resolve(&self, holds: impl Fn(usize) -> bool) -> &FieldOp {
+        let mut op = self;
+        while let FieldOp::Choose {
+            flags,
+            ops,
+            otherwise,
+        } = op
+        {
+            op = match flags.iter().position(|&f| holds(f)) {
+                Some(k) => &ops[k],
+                None => otherwise,
+            };
+        }
+        op
+    }
+}
+
 /// A row that could not be transformed. Never carries the row's values.
 #[derive(Debug, thiserror::Error)]
 pub enum TransformError {
@@ -222,23 +243,11 @@ impl RowTransform {
                 out.extend_from_slice(b"\t");
             }
             let at = out.len();
-            // Resolve Choose to the op that applies to this row.
-            let mut op = &self.ops[i];
-            while let FieldOp::Choose {
-                flags,
-                ops,
-                otherwise,
-            } = op
-            {
-                let hit = flags.iter().position(|&f| {
-                    let (a, b) = self.spans[f];
-                    &row[a..b] == b"t"
-                });
-                op = match hit {
-                    Some(k) => &ops[k],
-                    None => otherwise,
-                };
-            }
+            let spans = &self.spans;
+            let op = self.ops[i].resolve(|f| {
+                let (a, b) = spans[f];
+                &row[a..b] == b"t"
+            });
             let (a, b) = match op {
                 FieldOp::Take(src) => self.spans[*src],
                 _ => self.spans[i],

@@ -219,6 +219,12 @@ impl Masker {
         }
     }
 
+    /// Whether every value gives the same output (`null`, `value`): such a
+    /// masker keeps nothing of the value to find it by.
+    pub fn is_constant(&self) -> bool {
+        matches!(self.0.op, Op::Null | Op::Value(_))
+    }
+
     /// Whether the output depends on the key.
     pub fn is_keyed(&self) -> bool {
         self.0.key.is_some()

@@ -48,33 +48,47 @@ pub fn summary(findings: &[Finding]) -> String {
     )
 }
 
-fn db_message(e: &tokio_postgres::Error) -> String {
+pub(crate) fn db_message(e: &tokio_postgres::Error) -> String {
     e.as_db_error()
         .map(|d| d.message().to_string())
         .unwrap_or_else(|| e.to_string())
 }
 
-/// Run `sql` in a savepoint, so that its failure leaves the snapshot's
-/// transaction usable; `Ok(Err(message))` when the statement failed.
-async fn attempt(
+/// Run `statement` (a future of the source session `src`, which sends
+/// nothing until awaited) in a savepoint, so that its failure leaves the
+/// snapshot's transaction usable: `Ok(Err(e))` when the server refused the
+/// statement, `Err` when the session failed.
+pub(crate) async fn in_savepoint<T>(
     src: &Client,
-    sql: &str,
-    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> Result<Result<(), String>, Error> {
+    statement: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+) -> Result<Result<T, tokio_postgres::Error>, Error> {
     let src_err =
         |e: tokio_postgres::Error| Error::runtime(format!("source: {}", crate::pg::pg_text(&e)));
     src.batch_execute("SAVEPOINT doppel_probe")
         .await
         .map_err(src_err)?;
-    let result = src
-        .execute(sql, params)
-        .await
-        .map(|_| ())
-        .map_err(|e| db_message(&e));
+    let result = statement.await;
+    if let Err(e) = &result {
+        if e.as_db_error().is_none() {
+            return Err(Error::runtime(format!("source: {}", crate::pg::pg_text(e))));
+        }
+    }
     src.batch_execute("ROLLBACK TO SAVEPOINT doppel_probe")
         .await
         .map_err(src_err)?;
     Ok(result)
+}
+
+/// Run `sql` in a savepoint; `Ok(Err(message))` when the statement failed.
+async fn attempt(
+    src: &Client,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Result<(), String>, Error> {
+    Ok(in_savepoint(src, src.execute(sql, params))
+        .await?
+        .map(|_| ())
+        .map_err(|e| db_message(&e)))
 }
 
 /// Every check of this module, in order.

@@ -127,7 +127,7 @@ fn plan_column(
         &cx.file.defaults.locale.value,
     ) {
         Ok(action) => {
-            if uses_key(&action) {
+            if action.uses_key() {
                 out.needs_key.push(format!("{}.{}", table.name, col.name));
             }
             Some(plan(action, f.origin))
@@ -208,15 +208,6 @@ fn check_template_refs(
                 ));
             }
         }
-    }
-}
-
-/// Whether an action uses the key (a keyed masker, also inside conditions).
-fn uses_key(action: &ColumnAction) -> bool {
-    match action {
-        ColumnAction::Mask(m) => m.is_keyed(),
-        ColumnAction::When(b) => b.iter().any(|(_, a)| uses_key(a)),
-        _ => false,
     }
 }
 

@@ -103,6 +103,15 @@ pub enum OmitReason {
 }
 
 impl ColumnAction {
+    /// Whether the action uses the key (a keyed masker, also inside conditions).
+    pub fn uses_key(&self) -> bool {
+        match self {
+            ColumnAction::Mask(m) => m.is_keyed(),
+            ColumnAction::When(b) => b.iter().any(|(_, a)| a.uses_key()),
+            _ => false,
+        }
+    }
+
     /// Short description for plans and reports.
     pub fn describe(&self) -> String {
         match self {
