@@ -14,7 +14,7 @@ pub use load::{
     Diagnostics, LoadedRules, Loc,
 };
 pub use ordered::OrderedMap;
-pub use sql::{expand_expr, one_expression};
+pub use sql::{expand_expr, one_expression, standalone_identifiers};
 
 use std::fmt;
 

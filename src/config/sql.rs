@@ -148,6 +148,106 @@ fn block_comment(chars: &[char], start: usize) -> Option<usize> {
     None
 }
 
+/// A token of an expression, for [`standalone_identifiers`].
+#[derive(Debug, PartialEq)]
+enum Token {
+    /// An identifier: folded to lower case unless quoted, and whether it was quoted.
+    Ident(String, bool),
+    /// One punctuation or operator character.
+    Punct(char),
+    /// A string, number, parameter or comment.
+    Other,
+}
+
+/// The tokens of an expression (unterminated strings and comments run to the end).
+fn tokens(text: &str) -> Vec<Token> {
+    let chars: Vec<char> = text.chars().collect();
+    let end = chars.len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < end {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let (token, after) = match c {
+            '\'' => (Token::Other, quoted(&chars, i, '\'', false).unwrap_or(end)),
+            '"' => {
+                let after = quoted(&chars, i, '"', false).unwrap_or(end);
+                let inner: String = chars[i + 1..after.saturating_sub(1).max(i + 1)]
+                    .iter()
+                    .collect();
+                (Token::Ident(inner.replace("\"\"", "\""), true), after)
+            }
+            '$' => match dollar_quoted(&chars, i) {
+                Ok(Some(after)) => (Token::Other, after),
+                _ => {
+                    let digits = chars[i + 1..].iter().take_while(|c| c.is_ascii_digit());
+                    (Token::Other, i + 1 + digits.count())
+                }
+            },
+            '-' if next == Some('-') => {
+                let line = chars[i..].iter().position(|&c| c == '\n');
+                (Token::Other, line.map_or(end, |n| i + n))
+            }
+            '/' if next == Some('*') => (Token::Other, block_comment(&chars, i).unwrap_or(end)),
+            c if c.is_alphabetic() || c == '_' => {
+                let len = chars[i..].iter().take_while(|&&c| is_ident(c)).count();
+                let word: String = chars[i..i + len].iter().collect();
+                if chars.get(i + len) == Some(&'\'') {
+                    // A string with a prefix: E'…', B'…', X'…', N'…'.
+                    let escapes = word.eq_ignore_ascii_case("e");
+                    let after = quoted(&chars, i + len, '\'', escapes).unwrap_or(end);
+                    (Token::Other, after)
+                } else {
+                    (Token::Ident(word.to_ascii_lowercase(), false), i + len)
+                }
+            }
+            c if c.is_ascii_digit() => {
+                let len = chars[i..]
+                    .iter()
+                    .take_while(|&&c| c.is_alphanumeric() || c == '.' || c == '_')
+                    .count();
+                (Token::Other, i + len)
+            }
+            c => (Token::Punct(c), i + 1),
+        };
+        out.push(token);
+        i = after;
+    }
+    out
+}
+
+/// The identifiers of an expression that stand alone as names of values:
+/// not qualified (after `.`), not a type (after `::`), not a qualifier
+/// (before `.name`), not called (before `(`) and not a relation (after
+/// FROM or JOIN). Unquoted ones are folded to lower case as PostgreSQL
+/// folds them. In a condition on a table, such a name is a column of the
+/// table or, when no column has that name, the whole row (`users`,
+/// `users.*`). Lexical, like [`one_expression`].
+pub fn standalone_identifiers(text: &str) -> Vec<String> {
+    let toks = tokens(text);
+    let at = |k: usize| toks.get(k);
+    let punct = |k: usize, c: char| at(k) == Some(&Token::Punct(c));
+    let mut out = Vec::new();
+    for (k, t) in toks.iter().enumerate() {
+        let Token::Ident(name, _) = t else { continue };
+        let before = |c: char| k > 0 && punct(k - 1, c);
+        let qualified = before('.');
+        let a_type = k > 1 && before(':') && punct(k - 2, ':');
+        let relation = k > 0
+            && matches!(at(k - 1), Some(Token::Ident(w, false)) if w == "from" || w == "join");
+        let called = punct(k + 1, '(');
+        let qualifier = punct(k + 1, '.') && matches!(at(k + 2), Some(Token::Ident(..)));
+        if !(qualified || a_type || relation || called || qualifier) {
+            out.push(name.clone());
+        }
+    }
+    out
+}
+
 /// [`expand_sql`] for a SQL expression (a filter): what `${NAME}` brought
 /// in is checked with [`one_expression`] too, as the text written in the
 /// file was when the rules were loaded. The message never shows the
@@ -253,6 +353,27 @@ mod tests {
             expand_expr(Path::new("r"), &s, &ok, "filter", "empty").unwrap(),
             "id > 3"
         );
+    }
+
+    #[test]
+    fn finds_the_identifiers_that_stand_alone() {
+        for (expr, want) in [
+            ("email LIKE '%@corp.test'", vec!["email", "like"]),
+            ("users.email = 'x'", vec![]),
+            ("row_to_json(users)->>'role' = 'a'", vec!["users"]),
+            ("(users.*) IS NOT NULL", vec!["users", "is", "not", "null"]),
+            ("\"Role\" = 'admin'", vec!["Role"]),
+            ("Role::text = $1", vec!["role"]),
+            (
+                "email IN (SELECT v.email FROM public.vip v)",
+                vec!["email", "select", "from", "v"],
+            ),
+            ("note = E'users\\' users' /* users */", vec!["note"]),
+            ("x = $q$ users $q$ -- users", vec!["x"]),
+            ("lower(email) = 'a' AND 1.5e3 > 2", vec!["email", "and"]),
+        ] {
+            assert_eq!(standalone_identifiers(expr), want, "{expr}");
+        }
     }
 
     #[test]
