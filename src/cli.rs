@@ -44,6 +44,10 @@ pub enum Command {
     Sample(RunArgs),
     /// Print the JSON Schema of the rules file (for editors: `$schema=doppel.schema.json`).
     Schema,
+    /// Print the masked value the copy holds for each value of a column, one
+    /// per line, so that a customer can be found in the copy by a real email
+    /// or phone number.
+    Token(TokenArgs),
 }
 
 /// The source database and how doppel treats it.
@@ -137,6 +141,25 @@ pub struct PlanArgs {
     #[command(flatten)]
     /// Tenants, to show a subset's predicates and row counts.
     pub tenants: TenantArgs,
+}
+
+/// Options of `doppel token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    /// The source (its catalog gives the column's type; it reads the values
+    /// and evaluates `when` conditions).
+    pub source: SourceArgs,
+    /// The rules file (YAML) the copy was made with; its key is needed.
+    #[arg(long)]
+    pub rules: PathBuf,
+    /// The column, as schema.table.column (double-quote parts with dots or capitals).
+    #[arg(long, value_name = "SCHEMA.TABLE.COLUMN")]
+    pub column: String,
+    /// Values as the source holds them; without any, one per line from
+    /// standard input.
+    #[arg(value_name = "VALUE", allow_hyphen_values = true)]
+    pub values: Vec<String>,
 }
 
 /// Options of `doppel run` and `doppel sample`.

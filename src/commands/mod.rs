@@ -8,6 +8,7 @@ pub mod plan;
 pub mod run;
 pub mod sample;
 pub mod schema;
+pub mod token;
 
 use crate::cli::{Cli, Command, ProgressMode};
 use crate::report::ProgressStyle;
@@ -22,6 +23,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         Command::Plan(args) => plan::plan(args).await,
         Command::Sample(args) => sample::sample(args).await,
         Command::Schema => schema::schema(),
+        Command::Token(args) => token::token(args).await,
     }
 }
 

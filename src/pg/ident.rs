@@ -70,13 +70,15 @@ impl fmt::Display for QualifiedName {
         write!(
             f,
             "{}.{}",
-            display_part(&self.schema),
-            display_part(&self.name)
+            display_ident(&self.schema),
+            display_ident(&self.name)
         )
     }
 }
 
-fn display_part(p: &str) -> String {
+/// A name part as a user writes it: plain when PostgreSQL reads it back
+/// unchanged unquoted, double-quoted otherwise.
+pub fn display_ident(p: &str) -> String {
     let plain = !p.is_empty()
         && p.chars()
             .next()

@@ -13,6 +13,7 @@ pub mod interrupt;
 mod job;
 mod orphans;
 pub mod probe;
+pub mod token;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -11,10 +11,12 @@ mod jobs;
 pub mod references;
 mod spec;
 pub mod suggest;
+mod token;
 
 pub(crate) use build::suggest_table;
 pub use build::{build, build_all, PlanOptions};
 pub use compile::shape_of;
+pub use token::{column_token, ColumnToken, Token};
 
 pub use crate::copy::FieldOp as FieldAction;
 use crate::mask::{Masker, TemplatePart};

@@ -23,3 +23,4 @@ mod standby;
 mod subset;
 mod swap;
 mod tls;
+mod token;
