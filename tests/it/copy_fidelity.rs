@@ -130,30 +130,12 @@ async fn the_sql_file_loads_the_same_data_as_the_database_sink() {
     assert_ok(&run(&src, &direct, &rules.path, &[], &[]));
 
     let file = rules.sibling("copy.sql");
-    let r = rules.path.to_string_lossy().to_string();
     let f = file.to_string_lossy().to_string();
-    let url = src.url();
+    let (r, url) = (rules.path.to_string_lossy().to_string(), src.url());
     assert_ok(&run_to_file(&src, &file, &rules.path));
     assert!(!rules.sibling(".copy.sql.partial").exists());
     let loaded = TestDb::create("out_loaded").await;
-    let psql = std::process::Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            &loaded.url(),
-            "-f",
-            &f,
-        ])
-        .output()
-        .expect("psql");
-    assert!(
-        psql.status.success(),
-        "psql failed: {}",
-        String::from_utf8_lossy(&psql.stderr)
-    );
+    psql_file(&loaded, &f);
     for t in TABLES {
         assert_eq!(loaded.table_md5(t).await, direct.table_md5(t).await, "{t}");
     }

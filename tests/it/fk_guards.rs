@@ -320,73 +320,13 @@ async fn a_tenant_sample_is_not_refused() {
     assert_eq!(user_objects(&tgt2).await, before);
 }
 
-/// A login role created for one test, dropped (with its grants) when the
-/// test ends, whether it passed or not.
-struct TestRole {
-    name: String,
-    db: String,
-}
-
-impl TestRole {
-    async fn create(db: &TestDb) -> TestRole {
-        let name = format!("doppel_t_role_{}", std::process::id());
-        let admin = connect(&server_url()).await;
-        admin
-            .batch_execute(&format!(
-                "DROP ROLE IF EXISTS \"{name}\"; CREATE ROLE \"{name}\" LOGIN"
-            ))
-            .await
-            .expect("create role");
-        TestRole {
-            name,
-            db: db.name.clone(),
-        }
-    }
-
-    /// The database's URL, connecting as this role.
-    fn url(&self, db: &TestDb) -> String {
-        let u = db.url();
-        let sep = if u.contains('?') { '&' } else { '?' };
-        format!("{u}{sep}user={}", self.name)
-    }
-}
-
-impl Drop for TestRole {
-    fn drop(&mut self) {
-        let (name, db) = (self.name.clone(), self.db.clone());
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            rt.block_on(async move {
-                for (url, sql) in [
-                    (db_url(&db), format!("DROP OWNED BY \"{name}\"")),
-                    (server_url(), format!("DROP ROLE IF EXISTS \"{name}\"")),
-                ] {
-                    if let Ok((c, conn)) =
-                        tokio_postgres::connect(&url, tokio_postgres::NoTls).await
-                    {
-                        tokio::spawn(async move {
-                            let _ = conn.await;
-                        });
-                        let _ = c.batch_execute(&sql).await;
-                    }
-                }
-                Some(())
-            })
-        })
-        .join();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_source_role_without_select_is_named_with_the_privilege() {
     let src = TestDb::create("fk_priv_src").await;
     src.exec(SCHEMA).await;
     src.exec("CREATE SCHEMA vault; CREATE TABLE vault.keys (id int PRIMARY KEY);")
         .await;
-    let role = TestRole::create(&src).await;
+    let role = TestRole::create("fk", &[&src]).await;
     let r = &role.name;
     src.exec(&format!(
         "GRANT USAGE ON SCHEMA billing TO \"{r}\";

@@ -130,26 +130,82 @@ impl Drop for TestDb {
             eprintln!("kept test database {} for inspection", self.name);
             return;
         }
-        let name = self.name.clone();
-        let url = server_url();
-        // Drop from a fresh thread with its own runtime: Drop cannot await.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            rt.block_on(async move {
-                let (client, conn) = tokio_postgres::connect(&url, NoTls).await.ok()?;
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
-                client
-                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await
-                    .ok()
-            })
+        clean_up(vec![(
+            server_url(),
+            format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name),
+        )]);
+    }
+}
+
+/// Run each `(url, sql)` in order from a fresh thread with its own runtime
+/// (Drop cannot await); a step that fails is passed over: clean-up does
+/// what it can.
+fn clean_up(steps: Vec<(String, String)>) {
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        rt.block_on(async move {
+            for (url, sql) in steps {
+                if let Ok((c, conn)) = tokio_postgres::connect(&url, NoTls).await {
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                    let _ = c.batch_execute(&sql).await;
+                }
+            }
+            Some(())
         })
-        .join();
+    })
+    .join();
+}
+
+/// A login role created for one test, dropped (with its grants in each of
+/// its databases) when the test ends, whether it passed or not.
+pub struct TestRole {
+    /// Its name.
+    pub name: String,
+    dbs: Vec<String>,
+}
+
+impl TestRole {
+    /// Create a login role named after `label`; `dbs` are the databases
+    /// where it may be granted something (cleaned with DROP OWNED).
+    pub async fn create(label: &str, dbs: &[&TestDb]) -> TestRole {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("doppel_t_{label}_{}_{n}", std::process::id());
+        connect(&server_url())
+            .await
+            .batch_execute(&format!(
+                "DROP ROLE IF EXISTS \"{name}\"; CREATE ROLE \"{name}\" LOGIN"
+            ))
+            .await
+            .expect("create role");
+        TestRole {
+            name,
+            dbs: dbs.iter().map(|d| d.name.clone()).collect(),
+        }
+    }
+
+    /// The database's URL, connecting as this role.
+    pub fn url(&self, db: &TestDb) -> String {
+        let u = db.url();
+        let sep = if u.contains('?') { '&' } else { '?' };
+        format!("{u}{sep}user={}", self.name)
+    }
+}
+
+impl Drop for TestRole {
+    fn drop(&mut self) {
+        let name = &self.name;
+        let mut steps: Vec<(String, String)> = self
+            .dbs
+            .iter()
+            .map(|db| (db_url(db), format!("DROP OWNED BY \"{name}\"")))
+            .collect();
+        steps.push((server_url(), format!("DROP ROLE IF EXISTS \"{name}\"")));
+        clean_up(steps);
     }
 }
 
@@ -306,6 +362,28 @@ pub fn dump(db: &TestDb) -> String {
         .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Load the SQL file `file` into `db` with psql, stopping at the first error.
+pub fn psql_file(db: &TestDb, file: &str) {
+    let psql = std::process::Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            &db.url(),
+            "-f",
+            file,
+        ])
+        .output()
+        .expect("psql");
+    assert!(
+        psql.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&psql.stderr)
+    );
 }
 
 /// Assert the process succeeded, showing its output if not.
