@@ -97,6 +97,10 @@ pub struct InspectArgs {
     /// The rules file (YAML).
     #[arg(long)]
     pub rules: PathBuf,
+    /// The target database, only to look up the roles of the rules'
+    /// `access:` on its cluster (nothing is written there).
+    #[arg(long, env = "DOPPEL_TARGET")]
+    pub target: Option<String>,
     /// Output format (`plan` prints github as text).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

@@ -1,7 +1,8 @@
 //! What the source database holds: tables (partitioned parents and leaves),
 //! columns with their types, generated and identity columns, primary and
-//! unique keys, foreign keys, RLS flags, row estimates, sequences and
-//! materialized views, and what the reading role may read. Read once, inside the run's snapshot; the SQL lives in
+//! unique keys, foreign keys, RLS flags, row estimates, sequences,
+//! materialized views, views and the schemas pg_dump copies, and what the
+//! reading role may read. Read once, inside the run's snapshot; the SQL lives in
 //! `catalog/sql/*.sql`. Nothing here knows about rules.
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ const COLUMNS_SQL: &str = include_str!("sql/columns.sql");
 const UNIQUE_KEYS_SQL: &str = include_str!("sql/unique_keys.sql");
 const FOREIGN_KEYS_SQL: &str = include_str!("sql/foreign_keys.sql");
 const RELATIONS_SQL: &str = include_str!("sql/relations.sql");
+const SCHEMAS_SQL: &str = include_str!("sql/schemas.sql");
 
 /// The source's schema, as far as copying needs it.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +27,12 @@ pub struct Catalog {
     pub sequences: Vec<QualifiedName>,
     /// Materialized views, refreshed on the target after the load.
     pub matviews: Vec<QualifiedName>,
+    /// Views and foreign tables: no rows to copy, but readers of the copy
+    /// are granted them.
+    pub views: Vec<QualifiedName>,
+    /// The schemas the copy holds (pg_dump makes every one but the system
+    /// schemas and those of extensions), in name order.
+    pub schemas: Vec<String>,
     /// Sequences the reading role cannot read (no SELECT, or no USAGE on
     /// their schema): their values cannot be copied.
     pub unreadable_sequences: Vec<QualifiedName>,
@@ -240,6 +248,7 @@ impl Catalog {
         }
         let mut sequences = Vec::new();
         let mut matviews = Vec::new();
+        let mut views = Vec::new();
         let mut unreadable_sequences = Vec::new();
         for r in client.query(RELATIONS_SQL, &[]).await? {
             let name = QualifiedName::new(
@@ -253,13 +262,20 @@ impl Catalog {
                     }
                     sequences.push(name)
                 }
-                _ => matviews.push(name),
+                "m" => matviews.push(name),
+                _ => views.push(name),
             }
+        }
+        let mut schemas = Vec::new();
+        for r in client.query(SCHEMAS_SQL, &[]).await? {
+            schemas.push(r.try_get::<_, String>("schema")?);
         }
         Ok(Catalog {
             tables,
             sequences,
             matviews,
+            views,
+            schemas,
             unreadable_sequences,
             role,
         })

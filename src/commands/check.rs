@@ -62,6 +62,14 @@ pub async fn check(args: InspectArgs) -> Result<ExitCode, Error> {
         }
     }
     findings.extend(ins.source_problems().await?.into_iter().map(error));
+    match ins.access_problems(args.target.as_deref()).await? {
+        Some(missing) => findings.extend(missing.0.into_iter().map(error)),
+        None => findings.extend(ins.access_unchecked().map(|message| Finding {
+            level: Level::Notice,
+            loc: None,
+            message,
+        })),
+    }
     let env = |name: &str| std::env::var(name).ok();
     if let Err(d) = crate::subset::build_graph(&ins.rules, &ins.catalog, &ins.plan, &env) {
         findings.extend(d.0.into_iter().map(error));

@@ -1,5 +1,7 @@
 //! What `check` and `plan` share: the rules, and the source read inside one
-//! read-only snapshot, compiled into a plan together with every problem.
+//! read-only snapshot, compiled into a plan together with every problem;
+//! and, when a target is given, the roles of `access:` looked up on its
+//! cluster.
 
 use tokio_postgres::Client;
 
@@ -114,5 +116,42 @@ impl Inspection {
             .into_iter()
             .map(|f| Diagnostic::at(self.locate(&f.table, f.column.as_deref()), f.to_string()))
             .collect())
+    }
+
+    /// The roles of `access:` looked up on the target's cluster (roles
+    /// belong to a cluster, and the target's is usually not the source's):
+    /// one problem per role that does not exist. `None` when the rules
+    /// have no `access:` or no target was given.
+    pub async fn access_problems(
+        &self,
+        target: Option<&str>,
+    ) -> Result<Option<Diagnostics>, Error> {
+        let (Some(target), false) = (target, self.plan.access.is_empty()) else {
+            return Ok(None);
+        };
+        let conn = ConnInfo::parse(target).map_err(|e| Error::usage(format!("--target: {e}")))?;
+        let fail = |e: &(dyn std::error::Error + 'static)| {
+            Error::runtime(format!("target: {}", crate::pg::pg_text(e)))
+        };
+        let client = conn.connect().await.map_err(|e| fail(&e))?;
+        session::prepare(&client, "check")
+            .await
+            .map_err(|e| fail(&e))?;
+        let diags =
+            crate::sink::access::missing_roles(&client, &self.plan.access, &conn.describe())
+                .await
+                .map_err(|e| fail(&e))?;
+        Ok(Some(diags))
+    }
+
+    /// What `check` and `plan` say when the rules have `access:` but no
+    /// target was given.
+    pub fn access_unchecked(&self) -> Option<String> {
+        let roles: Vec<&str> = self.plan.access.iter().map(|g| g.role.as_str()).collect();
+        (!roles.is_empty()).then(|| format!(
+            "access: role{} {} not looked up: roles belong to the target's cluster; pass --target URL (or set DOPPEL_TARGET) to check that they exist (run refuses before writing when one does not)",
+            if roles.len() == 1 { "" } else { "s" },
+            roles.join(", ")
+        ))
     }
 }

@@ -1,8 +1,8 @@
 //! `doppel plan`: what `run` would do, per table: the row estimate, the
 //! exact source query with its filter, each column's masker and the rule
-//! that chose it, the load order, and what is left out and why. Nothing is
-//! copied and the key is never needed (its fingerprint is shown when the
-//! environment has it).
+//! that chose it, the load order, what is left out and why, and what the
+//! roles of `access:` will be granted. Nothing is copied and the key is
+//! never needed (its fingerprint is shown when the environment has it).
 
 use serde_json::json;
 
@@ -20,6 +20,13 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
     let ins = inspect(&args.source, &args.rules, selection.is_subset()).await?;
     let mut problems = ins.problems.clone();
     problems.0.extend(ins.source_problems().await?);
+    let access_note = match ins.access_problems(args.target.as_deref()).await? {
+        Some(missing) => {
+            problems.0.extend(missing.0);
+            None
+        }
+        None => ins.access_unchecked(),
+    };
     let subset =
         match crate::subset::prepare(&ins.client, &ins.rules, &ins.catalog, &ins.plan, &selection)
             .await
@@ -102,6 +109,14 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
                 })),
                 "sequences": ins.plan.sequences.len(),
                 "materialized_views": ins.plan.matviews.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+                "access": ins.plan.access.iter().map(|g| json!({
+                    "role": g.role,
+                    "schemas": g.schemas,
+                    "relations": g.relations.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+                    "sequences": g.sequences.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+                    "grants": g.describe(),
+                })).collect::<Vec<_>>(),
+                "access_note": access_note,
                 "problems": problems.0.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
             });
             println!(
@@ -201,6 +216,15 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
                 ins.plan.sequences.len(),
                 ins.plan.matviews.len()
             );
+            if !ins.plan.access.is_empty() {
+                println!("then access, granted inside the copy before the run ends:");
+                for g in &ins.plan.access {
+                    println!("  {}", g.describe());
+                }
+                if let Some(note) = &access_note {
+                    println!("  ({note})");
+                }
+            }
             if !problems.is_empty() {
                 println!();
                 println!("run would refuse: {problems}");

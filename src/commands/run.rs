@@ -121,11 +121,30 @@ pub fn finish(
     );
     report.tenant_subset = record.subset.as_ref().map(Into::into);
     report.swap = record.swapped.clone();
+    report.access = record.access.clone();
+    for a in &record.access {
+        report.warnings.extend(
+            a.beyond_read
+                .iter()
+                .map(|b| format!("access: role {} {b}", a.role)),
+        );
+    }
     if let Some(path) = &record.report {
         report.write(path)?;
     }
     if let (Ok(()), Some(subset)) = (result, &record.subset) {
         tracing::info!("{}", subset.summary());
+    }
+    for a in &record.access {
+        tracing::info!(
+            "access: role {} reads schema{} {} ({} relations, {} sequences) in database {}",
+            a.role,
+            if a.schemas.len() == 1 { "" } else { "s" },
+            a.schemas.join(", "),
+            a.relations,
+            a.sequences,
+            a.database
+        );
     }
     if result.is_ok() {
         let copied = report

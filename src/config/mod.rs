@@ -3,11 +3,13 @@
 //! file:line:column. Nothing here knows the database; `plan/` compiles these
 //! types against the catalog.
 
+mod access;
 mod key;
 mod load;
 mod ordered;
 mod sql;
 
+pub use access::{AccessRule, ReadScope};
 pub use key::{resolve_key, MIN_KEY_BYTES};
 pub use load::{
     expand_env, expand_sql, hex_str, load_rules, parse_loaded_rules, parse_rules, Diagnostic,
@@ -53,6 +55,9 @@ pub struct RulesFile {
     /// Relations the database does not declare.
     #[serde(default)]
     pub references: Vec<ReferenceConfig>,
+    /// Roles of the target's cluster that may read the copy, and what they read.
+    #[serde(default)]
+    pub access: Vec<AccessRule>,
 }
 
 /// `defaults:` — what happens to what the rules do not mention.

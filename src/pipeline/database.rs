@@ -1,8 +1,9 @@
 //! A whole copy, in order: snapshot → catalog → plan → guards and the
 //! target's lease → pre-data schema → data (parallel) → sequences →
-//! post-data → materialized views. Every check that can refuse the run
-//! happens before the target is touched; from the first write on, the
-//! lease can give the target back as it was found.
+//! post-data → materialized views → ANALYZE → the grants of `access:`.
+//! Every check that can refuse the run happens before the target is
+//! touched; from the first write on, the lease can give the target back as
+//! it was found.
 
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
@@ -91,6 +92,8 @@ pub struct CopyRecord {
     pub swap: Option<Swap>,
     /// What the swap did.
     pub swapped: Option<SwapOutcome>,
+    /// What each role of `access:` was given, read back from the target.
+    pub access: Vec<crate::sink::AccessApplied>,
 }
 
 impl CopyRecord {
@@ -279,6 +282,22 @@ async fn hold_target(
     lease
         .check_privileges(&schemas, !occupied.is_empty())
         .await?;
+    // Schemas the run sets aside are made again by it, so it owns them.
+    let kept: Vec<String> = plan
+        .access
+        .iter()
+        .flat_map(|g| g.schemas.iter())
+        .filter(|s| occupied.is_empty() || !schemas.contains(s))
+        .cloned()
+        .collect();
+    crate::sink::access::check_target(
+        lease.client(),
+        &plan.access,
+        &kept,
+        &req.rules.path,
+        &conn.describe(),
+    )
+    .await?;
     record.lease = Some(lease);
     Ok(HeldTarget {
         sink,
@@ -434,6 +453,12 @@ async fn load_database(
         tables.extend(p.plan.matviews.iter().cloned());
         sink.analyze(&tables, req.options.jobs).await?;
         record.phase(clock, "analyze");
+    }
+    // Readers get their access last, in the complete copy, before the lease
+    // lets the copy go.
+    if !p.plan.access.is_empty() {
+        record.access = crate::sink::access::apply(&tgt, &p.plan.access).await?;
+        record.phase(clock, "access");
     }
     if let Some(lease) = record.lease.take() {
         lease.complete().await?;

@@ -2,7 +2,8 @@
 //! `psql -v ON_ERROR_STOP=1 -f FILE` loads into an empty database: the
 //! source's pre-data schema, one `COPY … FROM stdin` block per table (the
 //! same masked rows the database sink loads), sequence values, post-data
-//! (indexes, constraints, triggers) and materialized view refreshes. Tables
+//! (indexes, constraints, triggers), materialized view refreshes and the
+//! grants of `access:` (for whatever database the file is loaded into). Tables
 //! are written one after another in name order, so the same input gives
 //! the same file. A file is written beside its final name and renamed when
 //! complete: a failed run never leaves a half-written file behind.
@@ -164,6 +165,7 @@ async fn write_all<W: AsyncWrite + Unpin>(
     for m in &dump.plan.matviews {
         tail.push_str(&format!("REFRESH MATERIALIZED VIEW {};\n", m.quoted()));
     }
+    tail.push_str(&crate::sink::access::file_sql(&dump.plan.access));
     put(w, label, tail.as_bytes()).await?;
     Ok(stats)
 }

@@ -1,7 +1,8 @@
 //! Compiling rules against the catalog into a [`Plan`], in named steps: the
 //! `match:` patterns, the table entries, then each table (its decision,
 //! columns and jobs), then the checks over the whole plan (the key, the
-//! foreign keys the plan would break, what the source role may read).
+//! foreign keys the plan would break, what the source role may read), and
+//! the `access:` section.
 
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use serde_saphyr::Spanned;
 
 use super::columns::listed_table;
 use super::jobs::leaf_job;
-use super::{access, references};
+use super::{access, readers, references};
 use super::{ColumnAction, ColumnPlan, Decision, OmitReason, Plan, TablePlan};
 use crate::catalog::{Catalog, Column, Table};
 use crate::config::{
@@ -115,10 +116,12 @@ pub fn build_all(
     };
     references::check(catalog, &tables, &loc, opts.subset, &mut out.diags);
     access::check(catalog, &tables, &loc, &mut out.diags);
+    let readers = readers::compile(path, &rules.file.access, catalog, opts.env, &mut out.diags);
     let plan = Plan {
         tables,
         sequences: catalog.sequences.clone(),
         matviews: catalog.matviews.clone(),
+        access: readers,
         key_fingerprint: opts.key.map(|k| k.fingerprint()),
     };
     (plan, out.diags)

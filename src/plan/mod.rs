@@ -8,6 +8,7 @@ mod columns;
 mod compile;
 mod glob;
 mod jobs;
+mod readers;
 pub mod references;
 mod spec;
 pub mod suggest;
@@ -16,6 +17,7 @@ mod token;
 pub(crate) use build::suggest_table;
 pub use build::{build, build_all, PlanOptions};
 pub use compile::shape_of;
+pub use readers::AccessGrant;
 pub use token::{column_token, ColumnToken, Token};
 
 pub use crate::copy::FieldOp as FieldAction;
@@ -32,6 +34,9 @@ pub struct Plan {
     pub sequences: Vec<QualifiedName>,
     /// Materialized views refreshed on the target after the load.
     pub matviews: Vec<QualifiedName>,
+    /// What each role of `access:` is granted inside the copy once it is
+    /// complete.
+    pub access: Vec<AccessGrant>,
     /// Public fingerprint of the masking key, when one is used.
     pub key_fingerprint: Option<String>,
 }

@@ -1,7 +1,8 @@
 //! The JSON run report (`--report FILE`): audit evidence of what a run did.
 //! It names source and target without secrets, identifies the rules by
-//! sha256 and the key by fingerprint, and lists every table and column with
-//! its treatment and counts.
+//! sha256 and the key by fingerprint, lists every table and column with
+//! its treatment and counts, and the access each reader of the copy was
+//! given.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -49,6 +50,10 @@ pub struct RunReport {
     /// `--swap`: how the new copy replaced the live one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub swap: Option<crate::sink::SwapOutcome>,
+    /// What each role of the rules' `access:` was granted, read back from
+    /// the target (empty when the rules have no `access:` or the run ended
+    /// before the grants).
+    pub access: Vec<crate::sink::AccessApplied>,
 }
 
 /// What a tenant subset kept, set NULL and dropped.
@@ -236,6 +241,7 @@ impl RunReport {
             warnings: Vec::new(),
             tenant_subset: None,
             swap: None,
+            access: Vec::new(),
         }
     }
 

@@ -54,6 +54,7 @@ struct Aside {
     extensions: Vec<String>,
 }
 
+/// A target error while doing `what`, with the database's message.
 pub(super) fn target_err(what: &str) -> impl Fn(tokio_postgres::Error) -> Error + '_ {
     move |e| Error::runtime(format!("target: {what}: {}", crate::pg::pg_text(&e)))
 }

@@ -7,6 +7,7 @@
 
 mod harness;
 
+mod access;
 mod bad_rules;
 mod check;
 mod copy_fidelity;
