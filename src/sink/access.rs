@@ -129,7 +129,6 @@ pub struct AccessApplied {
 struct RoleState {
     name: String,
     exists: bool,
-    superuser: bool,
     near: Option<String>,
     connect_ok: bool,
     usage_blocked: Vec<String>,
@@ -151,7 +150,6 @@ async fn role_states(
             Ok(RoleState {
                 name: r.try_get("name")?,
                 exists: r.try_get("exists")?,
-                superuser: r.try_get("superuser")?,
                 near: r.try_get("near")?,
                 connect_ok: r.try_get("connect_ok")?,
                 usage_blocked: r.try_get("usage_blocked")?,
@@ -227,12 +225,6 @@ pub async fn check_target(
             quote_ident(&s.database),
             quote_ident(&s.loader),
         );
-        if s.superuser {
-            tracing::warn!(
-                "access: role {} is a superuser: it reads and writes everything in the copy whatever is granted; give support a role without SUPERUSER",
-                s.name
-            );
-        }
         if !s.connect_ok {
             problems.push(format!(
                 "role {} cannot give CONNECT on database {} (it is not its owner) and {} cannot connect to it: GRANT CONNECT ON DATABASE {db} TO {role} once as the owner, or ALTER DATABASE {db} OWNER TO {loader}",
@@ -300,22 +292,14 @@ async fn grant_all(client: &Client, grants: &[AccessGrant]) -> Result<Vec<Access
                 .await
                 .map_err(target_err(&format!("access: granting to {}", g.role)))?;
         }
-        let (unreadable, beyond_read) = read_back(client, g).await?;
-        if !unreadable.is_empty() {
+        let back = read_back(client, g).await?;
+        if !back.missing.is_empty() {
             return Err(Error::runtime(format!(
                 "target: access: after the grants role {} still {}: nothing was granted",
                 g.role,
-                unreadable.join(", ")
+                back.missing.join(", ")
             )));
         }
-        let bypass_rls: bool = client
-            .query_one(
-                "SELECT rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = $1",
-                &[&g.role],
-            )
-            .await
-            .and_then(|r| r.try_get(0))
-            .map_err(target_err("access: reading the role"))?;
         applied.push(AccessApplied {
             role: g.role.clone(),
             database: database.clone(),
@@ -325,43 +309,112 @@ async fn grant_all(client: &Client, grants: &[AccessGrant]) -> Result<Vec<Access
             default_privileges_for: loader.clone(),
             statements: sql,
             verified: true,
-            bypass_rls,
-            beyond_read,
+            bypass_rls: back.bypass_rls,
+            beyond_read: back.beyond_read,
         });
     }
     Ok(applied)
 }
 
-/// What `grant`'s role still cannot read, and what it can do besides reading.
-async fn read_back(
-    client: &Client,
-    grant: &AccessGrant,
-) -> Result<(Vec<String>, Vec<String>), Error> {
+/// What a role can do once granted, read back from the catalog.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ReadBack {
+    /// What it still cannot read (should be nothing).
+    missing: Vec<String>,
+    /// What it can do besides reading (should be nothing).
+    beyond_read: Vec<String>,
+    /// It has BYPASSRLS.
+    bypass_rls: bool,
+}
+
+/// Read back what `grant`'s role can do in its schemas.
+async fn read_back(client: &Client, grant: &AccessGrant) -> Result<ReadBack, Error> {
+    let role = client
+        .query_one(
+            "SELECT rolsuper, rolbypassrls FROM pg_catalog.pg_roles WHERE rolname = $1",
+            &[&grant.role],
+        )
+        .await
+        .map_err(target_err("access: reading the role"))?;
+    let (superuser, bypass_rls): (bool, bool) = (role.get(0), role.get(1));
     let rows = client
         .query(VERIFY_SQL, &[&grant.role, &grant.schemas])
         .await
         .map_err(target_err("access: reading back the grants"))?;
-    let (mut missing, mut beyond) = (Vec::new(), Vec::new());
-    for r in rows {
-        let what: String = r.get(0);
-        let schema: Option<String> = r.get(1);
-        let name: Option<String> = r.get(2);
-        let object = match (schema, name) {
-            (Some(s), Some(n)) => QualifiedName::new(s, n).to_string(),
-            (Some(s), None) => format!("schema {s}"),
-            _ => "the database".to_string(),
-        };
-        match what.as_str() {
-            "no usage" => missing.push(format!("lacks USAGE on {object}")),
-            "unreadable" => missing.push(format!("cannot read {object}")),
-            "no connect" => missing.push("cannot connect to the database".into()),
-            "writable" => beyond.push(format!("can write {object} (granted outside doppel)")),
-            _ => beyond.push(format!(
-                "can CREATE in {object} (granted outside doppel, e.g. to PUBLIC)"
-            )),
+    let found = rows
+        .iter()
+        .map(|r| {
+            let object = match (r.get::<_, Option<String>>(1), r.get::<_, Option<String>>(2)) {
+                (Some(s), Some(n)) => QualifiedName::new(s, n).to_string(),
+                (Some(s), None) => format!("schema {s}"),
+                _ => "the database".to_string(),
+            };
+            (r.get::<_, String>(0), object)
+        })
+        .collect();
+    Ok(ReadBack {
+        bypass_rls,
+        ..summarize(found, superuser)
+    })
+}
+
+/// The read-back's rows (`what`, object) as sentences, long lists cut
+/// short; a superuser is one sentence, not a list of everything.
+fn summarize(found: Vec<(String, String)>, superuser: bool) -> ReadBack {
+    let of = |what: &str| -> Vec<&str> {
+        found
+            .iter()
+            .filter(|(w, _)| w == what)
+            .map(|(_, o)| o.as_str())
+            .collect()
+    };
+    let list = |names: Vec<&str>| -> String {
+        let more = names.len().saturating_sub(5);
+        let mut text = names.into_iter().take(5).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        text
+    };
+    let mut missing = Vec::new();
+    if !of("no connect").is_empty() {
+        missing.push("cannot connect to the database".to_string());
+    }
+    for (what, sentence) in [
+        ("no usage", "lacks USAGE on"),
+        ("unreadable", "cannot read"),
+    ] {
+        let names = of(what);
+        if !names.is_empty() {
+            missing.push(format!("{sentence} {}", list(names)));
         }
     }
-    Ok((missing, beyond))
+    let mut beyond_read = Vec::new();
+    if superuser {
+        beyond_read.push(
+            "is a superuser: it reads and writes everything in the copy whatever is granted"
+                .to_string(),
+        );
+    } else {
+        let (writable, create) = (of("writable"), of("create"));
+        if !writable.is_empty() {
+            beyond_read.push(format!(
+                "can write {} (granted outside doppel)",
+                list(writable)
+            ));
+        }
+        if !create.is_empty() {
+            beyond_read.push(format!(
+                "can CREATE in {} (granted outside doppel, e.g. to PUBLIC)",
+                list(create)
+            ));
+        }
+    }
+    ReadBack {
+        missing,
+        beyond_read,
+        bypass_rls: false,
+    }
 }
 
 #[cfg(test)]
@@ -421,5 +474,28 @@ mod tests {
             .collect();
         assert_eq!(tables.len(), 3);
         assert_eq!(tables[2].matches("\"public\"").count(), 1);
+    }
+
+    #[test]
+    fn read_back_is_said_in_short_sentences() {
+        let row = |w: &str, o: &str| (w.to_string(), o.to_string());
+        let mut found = vec![
+            row("no usage", "schema billing"),
+            row("create", "schema public"),
+        ];
+        found.extend((0..7).map(|i| row("writable", &format!("public.t{i}"))));
+        let back = summarize(found.clone(), false);
+        assert_eq!(back.missing, ["lacks USAGE on schema billing"]);
+        assert_eq!(
+            back.beyond_read,
+            [
+                "can write public.t0, public.t1, public.t2, public.t3, public.t4 and 2 more (granted outside doppel)",
+                "can CREATE in schema public (granted outside doppel, e.g. to PUBLIC)",
+            ]
+        );
+        let back = summarize(found, true);
+        assert_eq!(back.beyond_read.len(), 1);
+        assert!(back.beyond_read[0].contains("is a superuser"));
+        assert_eq!(summarize(Vec::new(), false), ReadBack::default());
     }
 }

@@ -1,12 +1,11 @@
 -- Before the first write: for each role $1 of `access:`, whether it exists
 -- on the target's cluster (and a role whose name differs only in case),
--- whether it is a superuser, and whether the loading role can give it
--- CONNECT on this database and USAGE on each existing schema of $2 (those
--- the run does not create or replace): a role that already holds the
--- privilege (through PUBLIC, say) needs no grant.
+-- and whether the loading role can give it CONNECT on this database and
+-- USAGE on each existing schema of $2 (those the run does not create or
+-- replace): a role that already holds the privilege (through PUBLIC, say)
+-- needs no grant.
 SELECT w.name,
        r.oid IS NOT NULL AS exists,
-       COALESCE(r.rolsuper, false) AS superuser,
        (SELECT string_agg(o.rolname::text, ', ' ORDER BY o.rolname)
           FROM pg_catalog.pg_roles o
          WHERE r.oid IS NULL AND lower(o.rolname) = lower(w.name)) AS near,
