@@ -151,7 +151,12 @@ pub async fn copy_database(req: &CopyRequest, record: &mut CopyRecord) -> Result
     // and held, and the source probed, before anything is written anywhere.
     let held = match (&req.target, &req.swap) {
         (Destination::Database(conn), Some(options)) => {
-            record.swap = Some(Swap::prepare(conn, &src, *options).await?);
+            let swap = Swap::prepare(conn, &src, *options).await?;
+            // Roles are the cluster's: a missing one is refused before the
+            // new database is created.
+            crate::sink::access::refuse_missing_roles(swap.admin(), &plan.access, &conn.describe())
+                .await?;
+            record.swap = Some(swap);
             None
         }
         (Destination::Database(conn), None) => {

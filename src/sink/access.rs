@@ -104,7 +104,8 @@ pub fn file_sql(grants: &[AccessGrant]) -> String {
 pub struct AccessApplied {
     /// The role.
     pub role: String,
-    /// The database it may connect to (its name when the grants ran).
+    /// The database it may connect to, by its name when the grants ran
+    /// (with `--swap`, the new database's name before it was swapped in).
     pub database: String,
     /// Schemas it reads.
     pub schemas: Vec<String>,
@@ -192,6 +193,27 @@ pub async fn missing_roles(
     Ok(diags)
 }
 
+/// Refuse a role of `grants` that the cluster `client` is connected to
+/// does not have (exit 2, each at its place in the rules, with the fix).
+pub async fn refuse_missing_roles(
+    client: &Client,
+    grants: &[AccessGrant],
+    target: &str,
+) -> Result<(), Error> {
+    if grants.is_empty() {
+        return Ok(());
+    }
+    let missing = missing_roles(client, grants, target)
+        .await
+        .map_err(target_err("access: reading roles"))?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "{missing}\nnothing was written to the target"
+    )))
+}
+
 /// Refuse before the first write: a role that does not exist, or a
 /// privilege the loading role cannot give (CONNECT on a database it does
 /// not own, USAGE on an existing schema such as `public` it does not own)
@@ -207,14 +229,7 @@ pub async fn check_target(
     if grants.is_empty() {
         return Ok(());
     }
-    let missing = missing_roles(client, grants, target)
-        .await
-        .map_err(target_err("access: reading roles"))?;
-    if !missing.is_empty() {
-        return Err(Error::usage(format!(
-            "{missing}\nnothing was written to the target"
-        )));
-    }
+    refuse_missing_roles(client, grants, target).await?;
     let states = role_states(client, grants, kept_schemas)
         .await
         .map_err(target_err("access: reading privileges"))?;

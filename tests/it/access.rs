@@ -2,8 +2,10 @@
 //! the copy reads every copied table, view, materialized view and sequence,
 //! and cannot write, create, or read a schema doppel did not copy;
 //! row-level security copied from the source still applies to it; a role
-//! the target's cluster lacks is refused before anything is written; a SQL
-//! file carries the same grants.
+//! the target's cluster lacks is refused before anything is written (with
+//! `--swap`, before the new database is created); with `--swap` the grants
+//! are in the new copy when it is swapped in; a SQL file carries the same
+//! grants.
 
 use tokio_postgres::Client;
 
@@ -322,4 +324,80 @@ async fn a_sql_file_carries_the_grants_for_the_database_it_is_loaded_into() {
             .as_deref(),
         Some("42501")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_swap_the_new_copy_is_readable_when_it_is_swapped_in() {
+    let src = TestDb::create("acc_swap_src").await;
+    src.exec(SCHEMA).await;
+    // The live copy: nobody may connect unless granted.
+    let live = TestDb::create("acc_swap_live").await;
+    live.exec(&format!(
+        "CREATE TABLE public.previous (x int); REVOKE CONNECT ON DATABASE \"{}\" FROM PUBLIC",
+        live.name
+    ))
+    .await;
+    let role = TestRole::create("acc_swap", &[&live]).await;
+    let next = format!("{}_doppel_next", live.name);
+    let databases = || async {
+        connect(&server_url())
+            .await
+            .query(
+                "SELECT datname::text FROM pg_database WHERE datname LIKE $1 ORDER BY 1",
+                &[&format!("{}%", live.name)],
+            )
+            .await
+            .expect("list databases")
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>()
+    };
+
+    // A missing role: refused before the new database is made.
+    let missing = format!("doppel_t_acc_swap_missing_{}", std::process::id());
+    let rules = rules_for(&format!("  - role: {missing}\n    read: all\n"));
+    let err = assert_fails(&run(&src, &live, &rules.path, &["--swap"], &[]), 2);
+    assert!(
+        err.contains(&format!(
+            "rules.yaml:11:11: access: role {missing} does not exist"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("nothing was written") && !err.contains("removed"),
+        "{err}"
+    );
+    assert_eq!(databases().await, vec![live.name.as_str()]);
+    assert_eq!(
+        live.value("SELECT count(*)::text FROM public.previous")
+            .await
+            .as_deref(),
+        Some("0"),
+        "the live copy is untouched"
+    );
+
+    let rules = rules_for(&format!("  - role: {}\n    read: all\n", role.name));
+    let report = rules.sibling("report.json");
+    let rp = report.to_string_lossy().to_string();
+    assert_ok(&run(
+        &src,
+        &live,
+        &rules.path,
+        &["--swap", "--report", &rp],
+        &[],
+    ));
+    assert_eq!(databases().await, vec![live.name.as_str()]);
+    let ro = connect(&role.url(&live)).await;
+    assert_eq!(count(&ro, "SELECT count(*) FROM billing.invoices").await, 3);
+    assert_eq!(count(&ro, "SELECT n FROM billing.monthly").await, 3);
+    assert_eq!(
+        sqlstate(&ro, "DELETE FROM billing.invoices")
+            .await
+            .as_deref(),
+        Some("42501")
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("JSON");
+    assert_eq!(json["access"][0]["database"], next.as_str(), "{json}");
+    assert_eq!(json["access"][0]["verified"], true);
 }

@@ -291,6 +291,13 @@ impl Swap {
         Ok(())
     }
 
+    /// The run's session on the server's maintenance database (idle,
+    /// outside any transaction): what is the cluster's, such as roles, can
+    /// be read through it before the new database exists.
+    pub fn admin(&self) -> &Client {
+        &self.admin
+    }
+
     /// Create the database the new copy is built in, with the live one's
     /// encoding and locale; returns how to connect to it.
     pub async fn create_next(&mut self) -> Result<ConnInfo, Error> {
