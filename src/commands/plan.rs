@@ -59,9 +59,12 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
         .enumerate()
         .map(|(i, t)| {
             let sub = subset.as_ref().map(|s| &s.tables[i]);
-            let rows: u64 = match sub.and_then(|s| s.count) {
-                Some(n) => n,
-                None => t.leaves.iter().map(|l| l.estimate_rows).sum(),
+            let estimate: u64 = t.leaves.iter().map(|l| l.estimate_rows).sum();
+            let rows: u64 = match sub {
+                Some(s) => s
+                    .count
+                    .unwrap_or_else(|| estimate.saturating_sub(s.excluded + s.dropped)),
+                None => estimate,
             };
             let bytes: u64 = t.leaves.iter().map(|l| l.bytes).sum();
             json!({
@@ -73,11 +76,12 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
                 "filter": t.filter,
                 "load_order": t.leaves.iter().filter_map(|l| order.iter().position(|o| o == &l.table.to_string()).map(|p| p + 1)).min(),
                 "queries": t.leaves.iter().map(|l| source_copy_sql(l, &options)).collect::<Vec<_>>(),
-                "subset": sub.map(|s| json!({
-                    "role": s.role.describe(),
+                "subset": subset.as_ref().zip(sub).map(|(all, s)| json!({
+                    "role": all.role_text(s),
                     "predicate": s.rows.describe(),
                     "predicate_sql": s.rows.sql(),
                     "rows": s.count,
+                    "excluded_rows": s.excluded,
                     "dropped": s.dropped,
                     "set_null": s.nulls.iter().map(|(c, p)| json!({"column": c, "when": p.describe()})).collect::<Vec<_>>(),
                     "nulled": s.nulled.iter().map(|(e, n)| json!({"reference": e, "rows": n})).collect::<Vec<_>>(),
@@ -102,8 +106,10 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
                 "load_order": order,
                 "tables": tables,
                 "tenants": subset.as_ref().map(|s| json!({
+                    "whole_copy": s.whole,
                     "copied": s.tenants,
                     "excluded": s.excluded,
+                    "excluded_rows": s.excluded_total(),
                     "set_null": s.nulled_total(),
                     "dropped": s.dropped_total(),
                 })),
@@ -163,14 +169,14 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
                         "{}: copy, {}, {}{}",
                         t.name,
                         match (
-                            j["estimate_rows"].as_u64(),
+                            t.leaves.iter().map(|l| l.estimate_rows).sum::<u64>(),
+                            j["estimate_rows"].as_u64().unwrap_or(0),
                             subset.as_ref().and_then(|s| s.tables[i].count)
                         ) {
-                            (_, Some(n)) =>
+                            (_, _, Some(n)) =>
                                 format!("{n} row{} in the subset", if n == 1 { "" } else { "s" }),
-                            (Some(0) | None, None) =>
-                                "rows not estimated (never analyzed)".to_string(),
-                            (Some(n), None) => format!("~{n} rows"),
+                            (0, _, None) => "rows not estimated (never analyzed)".to_string(),
+                            (_, n, None) => format!("~{n} rows"),
                         },
                         human_bytes(j["bytes"].as_u64().unwrap_or(0)),
                         j["load_order"]
@@ -182,12 +188,19 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
                 for l in &t.leaves {
                     println!("  query: {}", source_copy_sql(l, &options));
                 }
-                if let Some(s) = subset.as_ref().map(|s| &s.tables[i]) {
+                if let Some((all, s)) = subset.as_ref().map(|all| (all, &all.tables[i])) {
                     println!(
                         "  subset: {}; rows where {}",
-                        s.role.describe(),
+                        all.role_text(s),
                         s.rows.describe()
                     );
+                    if s.excluded > 0 {
+                        println!(
+                            "  subset: {} row{} of the excluded tenants left out",
+                            s.excluded,
+                            if s.excluded == 1 { "" } else { "s" }
+                        );
+                    }
                     for (c, p) in &s.nulls {
                         println!("  subset: {}", crate::subset::describe_null(c, p));
                     }
@@ -199,9 +212,14 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
                     }
                     if s.dropped > 0 {
                         println!(
-                            "  subset: {} row{} dropped (a NOT NULL reference to a row not copied)",
+                            "  subset: {} row{} dropped ({})",
                             s.dropped,
-                            if s.dropped == 1 { "" } else { "s" }
+                            if s.dropped == 1 { "" } else { "s" },
+                            if all.whole {
+                                "they reference rows left out: children of the excluded tenants' rows"
+                            } else {
+                                "a NOT NULL reference to a row not copied"
+                            }
                         );
                     }
                 }

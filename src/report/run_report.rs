@@ -56,16 +56,24 @@ pub struct RunReport {
     pub access: Vec<crate::sink::AccessApplied>,
 }
 
-/// What a tenant subset kept, set NULL and dropped.
+/// What a tenant subset kept, set NULL and dropped; or what a whole copy
+/// without some tenants left out.
 #[derive(Debug, Serialize)]
 pub struct SubsetReport {
+    /// A whole copy without the excluded tenants (`tenants` is then empty:
+    /// every other tenant is copied).
+    pub whole_copy: bool,
     /// Tenant ids copied.
     pub tenants: Vec<String>,
-    /// Tenants asked for or sampled but excluded.
+    /// Tenants excluded: in a subset, those asked for or sampled; in a
+    /// whole copy, every excluded tenant.
     pub excluded: Vec<String>,
+    /// In a whole copy: the excluded tenants' own rows left out.
+    pub excluded_rows: u64,
     /// References to rows not copied, set NULL.
     pub set_null: u64,
-    /// Rows dropped for a NOT NULL reference to a row not copied.
+    /// Rows dropped for a NOT NULL reference to a row not copied (in a
+    /// whole copy: rows left out because they reference rows left out).
     pub dropped: u64,
     /// Per table with rows.
     pub tables: Vec<SubsetTableReport>,
@@ -82,6 +90,8 @@ pub struct SubsetTableReport {
     pub predicate: String,
     /// Rows kept, counted while closing the subset.
     pub rows: Option<u64>,
+    /// The excluded tenants' own rows, left out of a whole copy.
+    pub excluded_rows: u64,
     /// Rows dropped.
     pub dropped: u64,
     /// Per reference, the rows whose reference was set NULL.
@@ -91,8 +101,10 @@ pub struct SubsetTableReport {
 impl From<&crate::subset::Subset> for SubsetReport {
     fn from(s: &crate::subset::Subset) -> SubsetReport {
         SubsetReport {
+            whole_copy: s.whole,
             tenants: s.tenants.clone(),
             excluded: s.excluded.clone(),
+            excluded_rows: s.excluded_total(),
             set_null: s.nulled_total(),
             dropped: s.dropped_total(),
             tables: s
@@ -101,9 +113,10 @@ impl From<&crate::subset::Subset> for SubsetReport {
                 .filter(|t| t.role != crate::subset::Role::Empty)
                 .map(|t| SubsetTableReport {
                     table: t.name.to_string(),
-                    role: t.role.describe().to_string(),
+                    role: s.role_text(t).to_string(),
                     predicate: t.rows.describe(),
                     rows: t.count,
+                    excluded_rows: t.excluded,
                     dropped: t.dropped,
                     set_null: t.nulled.clone(),
                 })

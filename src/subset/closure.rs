@@ -17,6 +17,9 @@ use super::tenants::{choose, tenant_pred};
 use super::{Selection, Subset, TableSubset};
 use crate::Error;
 
+/// Where a subset's tenant ids come from, for `plan`.
+const CHOSEN: &str = "the chosen tenants";
+
 /// Choose the tenants and close the subset inside `client`'s snapshot.
 pub async fn compute(
     client: &Client,
@@ -34,6 +37,7 @@ pub async fn compute(
         tenants,
         excluded,
         tables,
+        whole: false,
     })
 }
 
@@ -44,8 +48,8 @@ impl Closure<'_> {
         let graph = self.graph;
         for (i, node) in graph.nodes.iter().enumerate() {
             let base = match &node.role {
-                Role::Root => tenant_pred(&graph.root_key, &graph.root_key_type, tenants),
-                Role::Tenant(ty) => tenant_pred(&graph.tenant_column, ty, tenants),
+                Role::Root => tenant_pred(&graph.root_key, &graph.root_key_type, tenants, CHOSEN),
+                Role::Tenant(ty) => tenant_pred(&graph.tenant_column, ty, tenants, CHOSEN),
                 Role::All if needs_reading(graph, i) => Pred::True,
                 _ => continue,
             };
@@ -128,8 +132,8 @@ impl Closure<'_> {
         let mut tables = Vec::with_capacity(graph.nodes.len());
         for (node, st) in graph.nodes.iter().zip(&self.st) {
             let rows = match &node.role {
-                Role::Root => tenant_pred(&graph.root_key, &graph.root_key_type, tenants),
-                Role::Tenant(ty) => tenant_pred(&graph.tenant_column, ty, tenants),
+                Role::Root => tenant_pred(&graph.root_key, &graph.root_key_type, tenants, CHOSEN),
+                Role::Tenant(ty) => tenant_pred(&graph.tenant_column, ty, tenants, CHOSEN),
                 Role::All => Pred::True,
                 Role::Empty => Pred::False,
                 Role::Reached => Pred::any(
@@ -157,6 +161,7 @@ impl Closure<'_> {
                     .then(|| st.rows.iter().filter(|r| !r.dropped).count() as u64),
                 dropped: st.rows.iter().filter(|r| r.dropped).count() as u64,
                 nulled: Vec::new(),
+                excluded: 0,
             });
         }
         tables

@@ -2,7 +2,7 @@
 //! holds, decided inside the run's snapshot with SELECTs only (no temporary
 //! tables, so a hot standby can be the source).
 //!
-//! The root and the tenant tables hold the chosen tenants' rows. Tables
+//! A subset: the root and the tenant tables hold the chosen tenants' rows. Tables
 //! without the tenant column are reached through references, both ways, to
 //! a fixpoint: the rows that reference a tenant's rows (owned children, read
 //! batch by batch through the referencing columns' indexes) and the rows
@@ -12,12 +12,19 @@
 //! otherwise the referencing row is dropped, until nothing changes. The
 //! outcome is one predicate per table (and NULL rewrites for some columns)
 //! that the table's COPY applies.
+//!
+//! A whole copy without some tenants (`exclude.rs`) goes the other way:
+//! from the excluded tenants' rows forward to what references them, so
+//! that it reads what is left out rather than what is copied, and ends in
+//! the same kind of predicates.
 
 mod check;
 mod closure;
+mod exclude;
 pub mod graph;
 pub mod pred;
 mod read;
+mod shared;
 mod state;
 mod tenants;
 
@@ -88,21 +95,29 @@ pub struct TableSubset {
     pub nulls: Vec<(String, Pred)>,
     /// Rows kept, counted while closing the subset (`None`: not read).
     pub count: Option<u64>,
-    /// Rows dropped because a NOT NULL reference pointed at a row not copied.
+    /// Rows dropped because a NOT NULL reference pointed at a row not copied
+    /// (in a whole copy without some tenants: the rows left out because
+    /// they reference rows left out).
     pub dropped: u64,
+    /// In a whole copy without some tenants: the excluded tenants' own rows
+    /// (tenant column or root key), left out.
+    pub excluded: u64,
     /// Per reference: rows whose reference to a row not copied is set to NULL.
     pub nulled: Vec<(String, u64)>,
 }
 
-/// The outcome of closing a subset.
+/// The outcome of closing a subset, or of leaving tenants out of a whole copy.
 #[derive(Debug, Clone)]
 pub struct Subset {
-    /// The tenants copied.
+    /// The tenants copied (empty in a whole copy: every tenant not excluded).
     pub tenants: Vec<String>,
-    /// Tenants excluded (by the rules or `--exclude-tenant`) that were asked for or sampled.
+    /// Tenants excluded (by the rules or `--exclude-tenant`): in a subset,
+    /// those that were asked for or sampled; in a whole copy, all of them.
     pub excluded: Vec<String>,
     /// Per plan table, same order.
     pub tables: Vec<TableSubset>,
+    /// A whole copy without the excluded tenants, rather than a subset.
+    pub whole: bool,
 }
 
 impl Subset {
@@ -131,7 +146,11 @@ impl Subset {
                             format!("(CASE WHEN {when} THEN NULL ELSE {} END)", leaf.select[i]);
                     }
                 }
-                if let Some(count) = s.count {
+                let left_out = s.excluded + s.dropped;
+                let kept = s
+                    .count
+                    .or_else(|| (left_out > 0).then(|| total.saturating_sub(left_out)));
+                if let Some(count) = kept {
                     leaf.estimate_rows = if total == 0 {
                         count / n.max(1)
                     } else {
@@ -155,8 +174,24 @@ impl Subset {
         self.tables.iter().map(|t| t.dropped).sum()
     }
 
+    /// The excluded tenants' own rows left out of a whole copy, in total.
+    pub fn excluded_total(&self) -> u64 {
+        self.tables.iter().map(|t| t.excluded).sum()
+    }
+
+    /// How table `t` is treated, for plans and reports.
+    pub fn role_text(&self, t: &TableSubset) -> &'static str {
+        match (&t.role, self.whole) {
+            (Role::Reached, true) => "no tenant column",
+            (role, _) => role.describe(),
+        }
+    }
+
     /// One line for logs and summaries.
     pub fn summary(&self) -> String {
+        if self.whole {
+            return self.whole_summary();
+        }
         let mut s = format!(
             "tenant subset: {} tenant{}",
             self.tenants.len(),
@@ -171,36 +206,81 @@ impl Subset {
         s.push_str(&format!(
             "; {} reference{} to rows not copied set to NULL, {} row{} dropped",
             self.nulled_total(),
-            if self.nulled_total() == 1 { "" } else { "s" },
+            plural(self.nulled_total()),
             self.dropped_total(),
-            if self.dropped_total() == 1 { "" } else { "s" },
+            plural(self.dropped_total()),
         ));
+        s.push_str(&self.details());
+        s
+    }
+
+    /// The summary of a whole copy without some tenants.
+    fn whole_summary(&self) -> String {
+        let mut s = format!(
+            "whole copy without {} excluded tenant{}",
+            self.excluded.len(),
+            plural(self.excluded.len() as u64)
+        );
+        if self.excluded.len() <= 3 {
+            s.push_str(&format!(" ({})", self.excluded.join(", ")));
+        }
+        s.push_str(&format!(
+            "; {} of their row{} left out, {} row{} that reference rows left out dropped, {} reference{} set to NULL",
+            self.excluded_total(),
+            plural(self.excluded_total()),
+            self.dropped_total(),
+            plural(self.dropped_total()),
+            self.nulled_total(),
+            plural(self.nulled_total()),
+        ));
+        s.push_str(&self.details());
+        s
+    }
+
+    /// ` (table: n excluded; table: n dropped; reference: n set NULL)`, or
+    /// nothing when nothing was left out or set NULL.
+    fn details(&self) -> String {
         let details: Vec<String> = self
             .tables
             .iter()
             .flat_map(|t| {
-                let mut v: Vec<String> = t
-                    .nulled
-                    .iter()
-                    .filter(|(_, n)| *n > 0)
-                    .map(|(e, n)| format!("{e}: {n} set NULL"))
-                    .collect();
+                let mut v: Vec<String> = Vec::new();
+                if t.excluded > 0 {
+                    v.push(format!("{}: {} excluded", t.name, t.excluded));
+                }
+                v.extend(
+                    t.nulled
+                        .iter()
+                        .filter(|(_, n)| *n > 0)
+                        .map(|(e, n)| format!("{e}: {n} set NULL")),
+                );
                 if t.dropped > 0 {
                     v.push(format!("{}: {} dropped", t.name, t.dropped));
                 }
                 v
             })
             .collect();
-        if !details.is_empty() {
-            s.push_str(&format!(" ({})", details.join("; ")));
+        if details.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", details.join("; "))
         }
-        s
     }
 }
 
-/// The subset a run or plan works on: `None` for a whole copy. Refuses
-/// tenant options without a `tenant:` section, and exclusions outside a
-/// subset (they would be silently ignored otherwise).
+/// `s` unless `n` is one.
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The subset a run or plan works on: `None` for a whole copy of every
+/// tenant; a whole copy without the excluded tenants when tenants are
+/// excluded without `--tenant` or `--sample-tenants`. Refuses tenant
+/// options without a `tenant:` section.
 pub async fn prepare(
     client: &tokio_postgres::Client,
     rules: &crate::config::LoadedRules,
@@ -224,14 +304,7 @@ pub async fn prepare(
         if selection.exclude.is_empty() && graph.excluded.is_empty() {
             return Ok(None);
         }
-        return Err(Error::usage(format!(
-            "tenants are excluded ({}) but the copy is not a tenant subset: a whole copy that leaves tenants out is not built yet; pass --sample-tenants 100% to copy every other tenant, referentially complete",
-            if graph.excluded.is_empty() {
-                "--exclude-tenant".to_string()
-            } else {
-                format!("exclude_tenants in {}", rules.path.display())
-            }
-        )));
+        return Ok(Some(exclude::compute(client, &graph, selection).await?));
     }
     let subset = compute(client, &graph, selection).await?;
     Ok(Some(subset))

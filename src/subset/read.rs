@@ -1,21 +1,23 @@
 //! Reading rows for a closure: one streamed SELECT of the expressions a
-//! table's references use (as text, with the table's filter), and reaching
-//! a table through a reference's keys, those not asked for before, in
-//! batches.
+//! table's references use (as text, with the table's filter), reaching a
+//! table through a reference's keys, those not asked for before, in
+//! batches, and cursors that hand a large result over a batch at a time.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::StreamExt;
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Row};
 
 use super::graph::Node;
 use super::pred::Pred;
 use super::state::{Closure, Interner, Key, State};
-use crate::pg::pg_text;
+use crate::pg::{pg_text, QualifiedName};
 use crate::Error;
 
-/// Keys per SELECT when reaching rows through a reference.
-const BATCH: usize = 10_000;
+/// Keys per SELECT when reaching rows through a reference, and rows per
+/// FETCH of a cursor.
+pub(super) const BATCH: usize = 10_000;
 
 /// How rows of a table are reached: through these columns (where `when`
 /// holds), as rows a tenant owns (children) or rows referenced (parents).
@@ -99,14 +101,73 @@ pub(super) async fn select(
     let n = state.exprs.len();
     while let Some(row) = rows.next().await {
         let row = row.map_err(failed)?;
-        let mut vals = Vec::with_capacity(n);
-        for i in 0..n {
-            let v: Option<&str> = row
-                .try_get(i)
-                .map_err(|e| Error::runtime(format!("source: {}: {e}", node.name)))?;
-            vals.push(words.id(v));
-        }
+        let vals: Vec<u32> = texts(&row, n, &node.name)?
+            .into_iter()
+            .map(|v| words.id(v))
+            .collect();
         state.add(vals.into_boxed_slice(), owned);
     }
     Ok(())
+}
+
+/// The first `n` values of a row read as text.
+pub(super) fn texts<'r>(
+    row: &'r Row,
+    n: usize,
+    table: &QualifiedName,
+) -> Result<Vec<Option<&'r str>>, Error> {
+    (0..n)
+        .map(|i| {
+            row.try_get(i)
+                .map_err(|e| Error::runtime(format!("source: {table}: {e}")))
+        })
+        .collect()
+}
+
+/// Names cursors uniquely within the process.
+static CURSORS: AtomicU64 = AtomicU64::new(0);
+
+/// A SELECT read through a cursor of the caller's transaction, [`BATCH`]
+/// rows per FETCH, so that a large result is never held whole and the
+/// session can run other statements between two batches.
+pub(super) struct Cursor {
+    name: String,
+    /// What is read, for errors.
+    what: String,
+}
+
+impl Cursor {
+    /// Declare a cursor over `sql`; `what` names the read in errors.
+    pub(super) async fn open(client: &Client, sql: &str, what: &str) -> Result<Cursor, Error> {
+        let name = format!("doppel_subset_{}", CURSORS.fetch_add(1, Ordering::Relaxed));
+        let c = Cursor {
+            name,
+            what: what.to_string(),
+        };
+        client
+            .batch_execute(&format!("DECLARE {} NO SCROLL CURSOR FOR {sql}", c.name))
+            .await
+            .map_err(|e| c.failed(&e))?;
+        Ok(c)
+    }
+
+    /// The next batch of rows; empty when the result is read.
+    pub(super) async fn next(&self, client: &Client) -> Result<Vec<Row>, Error> {
+        client
+            .query(&format!("FETCH FORWARD {BATCH} FROM {}", self.name), &[])
+            .await
+            .map_err(|e| self.failed(&e))
+    }
+
+    /// Close the cursor.
+    pub(super) async fn close(self, client: &Client) -> Result<(), Error> {
+        client
+            .batch_execute(&format!("CLOSE {}", self.name))
+            .await
+            .map_err(|e| self.failed(&e))
+    }
+
+    fn failed(&self, e: &tokio_postgres::Error) -> Error {
+        Error::runtime(format!("source: reading {}: {}", self.what, pg_text(e)))
+    }
 }

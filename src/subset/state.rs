@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use super::graph::{Graph, Role};
+use super::graph::{Graph, Node, Role};
 use crate::pg::quote_ident;
 
 /// A key: one interned text value per column.
@@ -37,7 +37,8 @@ impl Interner {
         i
     }
 
-    fn text(&self, key: &[u32]) -> Vec<String> {
+    /// One key as text.
+    pub(super) fn text(&self, key: &[u32]) -> Vec<String> {
         key.iter()
             .map(|&i| self.strs[i as usize].to_string())
             .collect()
@@ -49,6 +50,15 @@ impl Interner {
         v.sort();
         v
     }
+}
+
+/// The key of a row's values `vals` in the expressions `idx` (`None` if
+/// any is NULL).
+pub(super) fn key_of(vals: &[u32], idx: &[usize]) -> Option<Key> {
+    if idx.iter().any(|&i| vals[i] == NULL) {
+        return None;
+    }
+    Some(idx.iter().map(|&i| vals[i]).collect())
 }
 
 /// One way a table was read through references, and the keys asked for.
@@ -93,16 +103,6 @@ pub(super) struct State {
 }
 
 impl State {
-    fn expr(&mut self, e: String) -> usize {
-        match self.exprs.iter().position(|x| x == &e) {
-            Some(i) => i,
-            None => {
-                self.exprs.push(e);
-                self.exprs.len() - 1
-            }
-        }
-    }
-
     /// Add a row read; a table read more than once keeps each row once,
     /// owned if any read found it owned.
     pub(super) fn add(&mut self, vals: Box<[u32]>, owned: bool) {
@@ -137,11 +137,7 @@ impl State {
 
     /// The key of `row` in the expressions `idx` (`None` if any is NULL).
     pub(super) fn key(&self, row: usize, idx: &[usize]) -> Option<Key> {
-        let vals = &self.rows[row].vals;
-        if idx.iter().any(|&i| vals[i] == NULL) {
-            return None;
-        }
-        Some(idx.iter().map(|&i| vals[i]).collect())
+        key_of(&self.rows[row].vals, idx)
     }
 
     /// The keys of `keys` not asked for yet through (columns, when, owned).
@@ -199,13 +195,59 @@ impl<'g> Closure<'g> {
     /// Nothing read yet: each table's expressions are the row identity
     /// (tables reached through references) then what each reference reads.
     pub(super) fn new(graph: &'g Graph) -> Closure<'g> {
-        let mut st: Vec<State> = (0..graph.nodes.len()).map(|_| State::default()).collect();
-        for (s, node) in st.iter_mut().zip(&graph.nodes) {
-            if node.role == Role::Reached {
-                s.dedup = true;
-                s.expr("tableoid::oid::text || ':' || ctid::text".into());
-            }
+        let layout = Layout::new(graph, |node| node.role == Role::Reached);
+        let st = layout
+            .exprs
+            .into_iter()
+            .zip(&graph.nodes)
+            .map(|(exprs, node)| State {
+                exprs,
+                dedup: node.role == Role::Reached,
+                ..State::default()
+            })
+            .collect();
+        Closure {
+            graph,
+            st,
+            words: Interner::default(),
+            fk_idx: layout.fk_idx,
+            ref_idx: layout.ref_idx,
         }
+    }
+}
+
+/// A row's identity within the snapshot: its relation and its tuple. Every
+/// read of one snapshot sees a row at the same place.
+pub(super) const IDENTITY: &str = "tableoid::oid::text || ':' || ctid::text";
+
+/// The expressions each table is read with, and where each reference's
+/// columns are among them.
+pub(super) struct Layout {
+    /// Per table: the expressions, as text.
+    pub(super) exprs: Vec<Vec<String>>,
+    /// Per reference: the referencing expressions, indexes into the child's.
+    pub(super) fk_idx: Vec<Vec<usize>>,
+    /// Per reference: the referenced expressions, indexes into the parent's.
+    pub(super) ref_idx: Vec<Vec<usize>>,
+}
+
+impl Layout {
+    /// The row identity first for the tables `identity` picks, then what
+    /// each reference reads on both sides: the referencing columns cast to
+    /// the referenced types (NULL where a polymorphic reference's `when`
+    /// does not hold) and the referenced columns.
+    pub(super) fn new(graph: &Graph, identity: impl Fn(&Node) -> bool) -> Layout {
+        let mut exprs: Vec<Vec<String>> = graph
+            .nodes
+            .iter()
+            .map(|n| {
+                if identity(n) {
+                    vec![IDENTITY.to_string()]
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
         let mut fk_idx = Vec::new();
         let mut ref_idx = Vec::new();
         for e in &graph.edges {
@@ -219,26 +261,40 @@ impl<'g> Closure<'g> {
                     } else {
                         format!("CAST({} AS {rt})::text", quote_ident(c))
                     };
-                    st[e.child].expr(match &e.when {
-                        Some(w) => format!("CASE WHEN ({w}) THEN {v} END"),
-                        None => v,
-                    })
+                    position_or_push(
+                        &mut exprs[e.child],
+                        match &e.when {
+                            Some(w) => format!("CASE WHEN ({w}) THEN {v} END"),
+                            None => v,
+                        },
+                    )
                 })
                 .collect();
             let r: Vec<usize> = e
                 .ref_columns
                 .iter()
-                .map(|c| st[e.parent].expr(format!("{}::text", quote_ident(c))))
+                .map(|c| {
+                    position_or_push(&mut exprs[e.parent], format!("{}::text", quote_ident(c)))
+                })
                 .collect();
             fk_idx.push(f);
             ref_idx.push(r);
         }
-        Closure {
-            graph,
-            st,
-            words: Interner::default(),
+        Layout {
+            exprs,
             fk_idx,
             ref_idx,
+        }
+    }
+}
+
+/// The position of `e` in `v`, added at the end if new.
+fn position_or_push(v: &mut Vec<String>, e: String) -> usize {
+    match v.iter().position(|x| x == &e) {
+        Some(i) => i,
+        None => {
+            v.push(e);
+            v.len() - 1
         }
     }
 }

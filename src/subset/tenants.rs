@@ -12,13 +12,14 @@ use super::{sampled, Selection};
 use crate::pg::{pg_text, quote_ident};
 use crate::Error;
 
-/// The rows of the chosen `tenants`, by their id in `column` (of `type_name`).
-pub(super) fn tenant_pred(column: &str, type_name: &str, tenants: &[String]) -> Pred {
+/// The rows of `tenants`, by their id in `column` (of `type_name`); `from`
+/// says which tenants they are, for `plan`.
+pub(super) fn tenant_pred(column: &str, type_name: &str, tenants: &[String], from: &str) -> Pred {
     Pred::In {
         columns: vec![column.to_string()],
         types: vec![type_name.to_string()],
         keys: tenants.iter().map(|t| vec![t.clone()]).collect(),
-        from: "the chosen tenants".into(),
+        from: from.into(),
     }
 }
 
@@ -102,8 +103,8 @@ async fn canonical(
 
 /// The tenants excluded by the rules and `--exclude-tenant`, as the source
 /// writes their ids. An excluded tenant that no longer exists is fine (it
-/// was deleted).
-async fn excluded(
+/// was deleted); an id the root key's type cannot hold is refused.
+pub(super) async fn excluded(
     client: &Client,
     graph: &Graph,
     selection: &Selection,

@@ -209,6 +209,19 @@ impl Drop for TestRole {
     }
 }
 
+/// A database holding `schema` (SQL that creates and fills it) whose
+/// sessions are all READ ONLY afterwards, as on a hot standby.
+pub async fn read_only_source(label: &str, schema: &str) -> TestDb {
+    let src = TestDb::create(label).await;
+    src.exec(schema).await;
+    src.exec(&format!(
+        "ALTER DATABASE \"{}\" SET default_transaction_read_only = on",
+        src.name
+    ))
+    .await;
+    src
+}
+
 /// A rules file written into a temporary directory for one test.
 pub struct Rules {
     dir: PathBuf,
@@ -395,6 +408,13 @@ pub fn assert_ok(out: &Output) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Assert `text` contains every one of `parts`, showing it if not.
+pub fn assert_contains(text: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(text.contains(p), "expected `{p}` in:\n{text}");
+    }
 }
 
 /// Assert the process failed with `code`; return its stderr.

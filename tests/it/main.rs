@@ -12,6 +12,7 @@ mod bad_rules;
 mod check;
 mod copy_fidelity;
 mod errors;
+mod exclude;
 mod failures;
 mod fk_guards;
 mod full_disk;
