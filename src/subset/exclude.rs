@@ -79,7 +79,8 @@ pub(super) enum Fate {
 #[derive(Debug)]
 pub(super) struct Touched {
     pub(super) fate: Fate,
-    /// Its values, one per expression of its table (the identity's unused).
+    /// Its values, one per expression of its table (the identity's unused),
+    /// while it waits or is kept; none when its reference is set NULL.
     pub(super) vals: Box<[u32]>,
     /// The references whose values are set NULL.
     nulled: Vec<usize>,
@@ -114,6 +115,9 @@ pub(super) struct Exclusion<'g> {
     /// Per reference: the referenced keys of rows left out that its
     /// referencing rows hold.
     pub(super) bad: Vec<HashSet<Key>>,
+    /// Per table: the expressions other tables' references read (what its
+    /// children are looked up by).
+    referenced: Vec<Vec<usize>>,
 }
 
 /// Leave the excluded tenants out of a whole copy, inside `client`'s snapshot.
@@ -127,13 +131,19 @@ pub async fn compute(
         .into_iter()
         .collect();
     ids.sort();
+    let layout = Layout::new(graph, |_| true);
+    let mut referenced: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
+    for (e, idx) in graph.edges.iter().zip(&layout.ref_idx) {
+        referenced[e.parent].extend(idx);
+    }
     let mut ex = Exclusion {
         graph,
         ids,
-        layout: Layout::new(graph, |_| true),
+        layout,
         words: Interner::default(),
         tables: graph.nodes.iter().map(|_| Table::default()).collect(),
         bad: vec![HashSet::new(); graph.edges.len()],
+        referenced,
     };
     ex.count_excluded(client).await?;
     ex.seed(client).await?;
@@ -299,6 +309,10 @@ impl Exclusion<'_> {
     /// out: through a NOT NULL reference they are left out too; otherwise
     /// the reference is set NULL, and a row without the tenant column waits
     /// to be decided (a child of rows left out, unless it is shared).
+    ///
+    /// Only the values still needed are kept: those its own children are
+    /// looked up by (a row left out), all of them (a row waiting to be
+    /// decided), none (a row whose reference is set NULL).
     fn take(&mut self, ei: usize, rows: &[Row]) -> Result<(), Error> {
         let graph = self.graph;
         let e = &graph.edges[ei];
@@ -312,21 +326,28 @@ impl Exclusion<'_> {
                     node.name, texts[0]
                 ))
             })?;
-            let vals: Box<[u32]> = std::iter::once(None)
-                .chain(texts[1..].iter().copied())
-                .map(|v| self.words.id(v))
+            let key: Option<Key> = self.layout.fk_idx[ei]
+                .iter()
+                .map(|&i| texts[i].map(|v| self.words.id(Some(v))))
                 .collect();
-            if let Some(k) = key_of(&vals, &self.layout.fk_idx[ei]) {
+            if let Some(k) = key {
                 self.bad[ei].insert(k);
             }
-            let table = &mut self.tables[e.child];
-            if table.dropped.contains(&id) {
+            if self.tables[e.child].dropped.contains(&id) {
                 continue;
             }
+            let referenced = &self.referenced[e.child];
+            let words = &mut self.words;
+            let mut keep = |pick: &dyn Fn(usize) -> bool| -> Box<[u32]> {
+                (0..n)
+                    .map(|i| words.id(texts[i].filter(|_| i > 0 && pick(i))))
+                    .collect()
+            };
+            let table = &mut self.tables[e.child];
             if e.null_columns.is_empty() {
                 table.touched.remove(&id);
                 table.dropped.insert(id);
-                table.queue.push(vals);
+                table.queue.push(keep(&|i| referenced.contains(&i)));
                 continue;
             }
             match table.touched.entry(id) {
@@ -337,11 +358,12 @@ impl Exclusion<'_> {
                     }
                 }
                 Entry::Vacant(v) => {
+                    let (fate, vals) = match node.role {
+                        Role::Reached => (Fate::Pending, keep(&|_| true)),
+                        _ => (Fate::Nulled, Box::default()),
+                    };
                     v.insert(Touched {
-                        fate: match node.role {
-                            Role::Reached => Fate::Pending,
-                            _ => Fate::Nulled,
-                        },
+                        fate,
                         vals,
                         nulled: vec![ei],
                     });

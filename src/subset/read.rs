@@ -15,9 +15,11 @@ use super::state::{Closure, Interner, Key, State};
 use crate::pg::{pg_text, QualifiedName};
 use crate::Error;
 
-/// Keys per SELECT when reaching rows through a reference, and rows per
-/// FETCH of a cursor.
+/// Keys per SELECT when reaching rows through a reference.
 pub(super) const BATCH: usize = 10_000;
+
+/// Rows per FETCH of a cursor: what a read holds at a time.
+const FETCH: usize = 1_000;
 
 /// How rows of a table are reached: through these columns (where `when`
 /// holds), as rows a tenant owns (children) or rows referenced (parents).
@@ -127,8 +129,8 @@ pub(super) fn texts<'r>(
 /// Names cursors uniquely within the process.
 static CURSORS: AtomicU64 = AtomicU64::new(0);
 
-/// A SELECT read through a cursor of the caller's transaction, [`BATCH`]
-/// rows per FETCH, so that a large result is never held whole and the
+/// A SELECT read through a cursor of the caller's transaction, [`FETCH`]
+/// rows at a time, so that a large result is never held whole and the
 /// session can run other statements between two batches.
 pub(super) struct Cursor {
     name: String,
@@ -154,7 +156,7 @@ impl Cursor {
     /// The next batch of rows; empty when the result is read.
     pub(super) async fn next(&self, client: &Client) -> Result<Vec<Row>, Error> {
         client
-            .query(&format!("FETCH FORWARD {BATCH} FROM {}", self.name), &[])
+            .query(&format!("FETCH FORWARD {FETCH} FROM {}", self.name), &[])
             .await
             .map_err(|e| self.failed(&e))
     }
