@@ -34,7 +34,7 @@ struct Finding {
 
 /// Run `doppel check`.
 pub async fn check(args: InspectArgs) -> Result<ExitCode, Error> {
-    let ins = inspect(&args.source, &args.rules, false).await?;
+    let ins = inspect("check", &args.source, &args.rules, false).await?;
     let mut findings: Vec<Finding> = Vec::new();
     let error = |d: Diagnostic| Finding {
         level: Level::Error,

@@ -34,8 +34,10 @@ pub struct Inspection {
 }
 
 /// Load the rules, open the source read-only and compile (for a tenant
-/// subset when `subset` is true).
+/// subset when `subset` is true); the source session is named after the
+/// command (`doppel check`, `doppel plan`, …).
 pub async fn inspect(
+    command: &str,
     source: &SourceArgs,
     rules: &std::path::Path,
     subset: bool,
@@ -54,7 +56,7 @@ pub async fn inspect(
         .connect()
         .await
         .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
-    session::prepare(&client, "check")
+    session::prepare(&client, command)
         .await
         .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
     limits
@@ -134,7 +136,7 @@ impl Inspection {
             Error::runtime(format!("target: {}", crate::pg::pg_text(e)))
         };
         let client = conn.connect().await.map_err(|e| fail(&e))?;
-        session::prepare(&client, "check")
+        session::prepare(&client, "access check")
             .await
             .map_err(|e| fail(&e))?;
         let diags =

@@ -17,7 +17,7 @@ use crate::{Error, ExitCode};
 pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
     let selection = args.tenants.selection()?;
     let args = args.inspect;
-    let ins = inspect(&args.source, &args.rules, selection.is_subset()).await?;
+    let ins = inspect("plan", &args.source, &args.rules, selection.is_subset()).await?;
     let mut problems = ins.problems.clone();
     problems.0.extend(ins.source_problems().await?);
     let access_note = match ins.access_problems(args.target.as_deref()).await? {

@@ -22,7 +22,7 @@ pub async fn token(args: TokenArgs) -> Result<ExitCode, Error> {
     } else {
         args.values.clone()
     };
-    let ins = inspect(&args.source, &args.rules, false).await?;
+    let ins = inspect("token", &args.source, &args.rules, false).await?;
     let column =
         column_token(&ins.plan, &ins.catalog, &ins.problems, &args.column).map_err(Error::usage)?;
     if column.needs_key() && ins.key.is_none() {
