@@ -48,6 +48,10 @@ pub enum Command {
     /// per line, so that a customer can be found in the copy by a real email
     /// or phone number.
     Token(TokenArgs),
+    /// Prove a finished copy clean: no value of a masked column is found in
+    /// it, and its row counts and constraints match the source (exit 4 on
+    /// any finding).
+    Verify(VerifyArgs),
 }
 
 /// The source database and how doppel treats it.
@@ -166,6 +170,45 @@ pub struct TokenArgs {
     pub values: Vec<String>,
 }
 
+/// How strict `verify`'s leak search is (also for `run --verify`).
+#[derive(Debug, Args, Clone, Copy)]
+pub struct LeakArgs {
+    /// Values shorter than this many characters are not looked for (so
+    /// that "NL" or "2024" are not leaks).
+    #[arg(long, default_value_t = 6, value_name = "CHARS")]
+    pub min_length: usize,
+    /// A value held by at most this many source rows is rare: found in a
+    /// column that may carry source text, in any row, it is a leak.
+    #[arg(long, default_value_t = 2, value_name = "ROWS")]
+    pub rare: u32,
+}
+
+/// Options of `doppel verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    /// The source (read in one snapshot).
+    pub source: SourceArgs,
+    /// The copy to check: a libpq URL or key=value string (only read).
+    #[arg(long, env = "DOPPEL_TARGET")]
+    pub target: String,
+    /// The rules file (YAML) the copy was made with.
+    #[arg(long)]
+    pub rules: PathBuf,
+    /// Write the findings and what was checked to this JSON file (values
+    /// are never written).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// The JSON report of the run that made the copy: its rows written per
+    /// table are the counts to match (needed for a tenant subset; without
+    /// it the source's rows, filtered as the rules say, are counted).
+    #[arg(long)]
+    pub run_report: Option<PathBuf>,
+    #[command(flatten)]
+    /// Leak search.
+    pub leaks: LeakArgs,
+}
+
 /// Options of `doppel run` and `doppel sample`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -227,6 +270,14 @@ pub struct RunArgs {
     /// --swap-readers wait: seconds to wait for readers to disconnect.
     #[arg(long, default_value_t = 60, requires = "swap")]
     pub swap_timeout: u64,
+    /// Run `doppel verify` on the loaded copy before the run completes (and
+    /// before --swap makes it visible): a finding fails the run (exit 4)
+    /// and the target is given back as for any failure.
+    #[arg(long, conflicts_with = "output")]
+    pub verify: bool,
+    #[command(flatten)]
+    /// --verify: leak search.
+    pub leaks: LeakArgs,
 }
 
 /// What `--swap` does with the live copy's sessions.

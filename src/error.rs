@@ -33,6 +33,9 @@ pub enum Error {
     /// Something failed while running: database, network, files, external tools.
     #[error("{0}")]
     Runtime(String),
+    /// `verify` found a leak or an integrity failure; the message sums them up.
+    #[error("{0}")]
+    Findings(String),
     /// A signal stopped the command; the message says what was cleaned up.
     #[error("{1}")]
     Stopped(ExitCode, String),
@@ -44,6 +47,7 @@ impl Error {
         match self {
             Error::Usage(_) => ExitCode::Usage,
             Error::Runtime(_) => ExitCode::Runtime,
+            Error::Findings(_) => ExitCode::Verify,
             Error::Stopped(code, _) => *code,
         }
     }
@@ -58,6 +62,7 @@ impl Error {
         match self {
             Error::Usage(m) => Error::Usage(format!("{m}; {more}")),
             Error::Runtime(m) => Error::Runtime(format!("{m}; {more}")),
+            Error::Findings(m) => Error::Findings(format!("{m}; {more}")),
             Error::Stopped(c, m) => Error::Stopped(c, format!("{m}; {more}")),
         }
     }

@@ -4,7 +4,8 @@
 //! user wrote) → `catalog` (what the source holds) → `plan` (what each table
 //! job must do) → `pipeline` (COPY out → `copy` codec → `mask` → `sink`),
 //! with `pg` holding everything that talks to PostgreSQL and `report`
-//! drawing progress, and `subset` deciding which rows a tenant subset keeps. `commands` holds one thin file per subcommand.
+//! drawing progress, and `subset` deciding which rows a tenant subset keeps. `commands` holds one thin file per subcommand; `verify`
+//! proves a finished copy holds no sensitive source value and is whole.
 
 pub mod catalog;
 pub mod cli;
@@ -19,5 +20,6 @@ pub mod plan;
 pub mod report;
 pub mod sink;
 pub mod subset;
+pub mod verify;
 
 pub use error::{Error, ExitCode};

@@ -98,6 +98,7 @@ async fn run_demo(cluster: &TempCluster, args: &DemoArgs) -> Result<(), Error> {
         replace: false,
         analyze: true,
         swap: None,
+        verify: None,
         source: ConnInfo::parse(&cluster.url("demo_prod")).map_err(Error::runtime)?,
         target: Destination::Database(Box::new(
             ConnInfo::parse(&cluster.url("demo_staging")).map_err(Error::runtime)?,

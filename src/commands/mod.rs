@@ -9,6 +9,7 @@ pub mod run;
 pub mod sample;
 pub mod schema;
 pub mod token;
+pub mod verify;
 
 use crate::cli::{Cli, Command, ProgressMode};
 use crate::report::ProgressStyle;
@@ -24,6 +25,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         Command::Sample(args) => sample::sample(args).await,
         Command::Schema => schema::schema(),
         Command::Token(args) => token::token(args).await,
+        Command::Verify(args) => verify::verify(args).await,
     }
 }
 

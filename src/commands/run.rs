@@ -48,6 +48,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         },
         progress: super::progress_style(args.progress),
         selection: args.tenants.selection()?,
+        verify: args.verify.then(|| super::verify::options(&args.leaks)),
         rules,
     };
     let mut record = CopyRecord {

@@ -225,6 +225,42 @@ impl Masker {
         matches!(self.0.op, Op::Null | Op::Value(_))
     }
 
+    /// For a `json` masker: each scalar of `input` that one of its paths
+    /// reaches, as text (strings decoded), handed to `each`; `false` (and
+    /// nothing handed) for any other masker or a value that is not JSON.
+    /// `verify` fingerprints these, not the whole document, whose other
+    /// keys are kept.
+    pub fn json_scalars(&self, input: &str, each: &mut dyn FnMut(&str)) -> bool {
+        let Op::Json(paths) = &self.0.op else {
+            return false;
+        };
+        let mut sink = String::new();
+        let mut visit = |_: &Masker, raw: &str, _: &mut String| -> Result<(), ()> {
+            match raw.starts_with('"') {
+                true => {
+                    if let Ok(s) = serde_json::from_str::<String>(raw) {
+                        each(&s);
+                    }
+                }
+                false => each(raw),
+            }
+            Ok(())
+        };
+        json::rewrite(input, paths, &mut visit, &mut sink).is_ok()
+    }
+
+    /// Whether the output may carry parts of the input's text as they were
+    /// (`replace`, `partial`, `json` (the other keys), `scrub` (what it does
+    /// not recognise), `each` of such a masker), rather than being made
+    /// entirely from the key, a list or a coarser value.
+    pub fn keeps_input_text(&self) -> bool {
+        match &self.0.op {
+            Op::Replace(..) | Op::Partial { .. } | Op::Json(_) | Op::Scrub(_) => true,
+            Op::Each(m) => m.keeps_input_text(),
+            _ => false,
+        }
+    }
+
     /// Whether the output depends on the key.
     pub fn is_keyed(&self) -> bool {
         self.0.key.is_some()

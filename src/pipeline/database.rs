@@ -43,6 +43,8 @@ pub struct CopyRequest {
     pub swap: Option<SwapOptions>,
     /// Which tenants to copy (all, when empty).
     pub selection: crate::subset::Selection,
+    /// `--verify`: check the loaded copy before the run completes.
+    pub verify: Option<crate::verify::Options>,
 }
 
 /// Where a copy goes.
@@ -465,10 +467,57 @@ async fn load_database(
         record.access = crate::sink::access::apply(&tgt, &p.plan.access).await?;
         record.phase(clock, "access");
     }
+    if let Some(opts) = &req.verify {
+        super::interrupt::pause_before("verify").await;
+        verify_copy(req, &sink, &p, record, opts).await?;
+        record.phase(clock, "verify");
+    }
     if let Some(lease) = record.lease.take() {
         lease.complete().await?;
     }
     Ok(())
+}
+
+/// `--verify`: the loaded copy checked against the source (read in a new
+/// snapshot) and the rows this run wrote; a finding fails the run.
+async fn verify_copy(
+    req: &CopyRequest,
+    sink: &DatabaseSink,
+    p: &Prepared,
+    record: &CopyRecord,
+    opts: &crate::verify::Options,
+) -> Result<(), Error> {
+    let src = super::connect_source(&req.source, "verify", &req.options.source_limits).await?;
+    src.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .await
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+    let tgt = sink.connect("verify").await?;
+    let mut written = std::collections::HashMap::new();
+    for s in &record.stats {
+        *written.entry(s.rule_table.to_string()).or_insert(0u64) += s.rows_written;
+    }
+    let mut report = crate::verify::verify(
+        &src,
+        &tgt,
+        &p.plan,
+        &p.catalog,
+        &crate::verify::sensitive_columns(&p.plan),
+        &crate::verify::Expected::Run(written),
+        opts,
+    )
+    .await?;
+    let _ = src.batch_execute("COMMIT").await;
+    let lines = report.summary();
+    if !report.has_findings() {
+        if let Some(last) = lines.last() {
+            tracing::info!("{last}");
+        }
+        return Ok(());
+    }
+    Err(Error::Findings(format!(
+        "--verify found what the copy must not hold or lacks:\n  {}",
+        lines.join("\n  ")
+    )))
 }
 
 /// Post-data; a foreign key that does not validate is explained with the

@@ -26,3 +26,4 @@ mod subset;
 mod swap;
 mod tls;
 mod token;
+mod verify;

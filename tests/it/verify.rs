@@ -1,0 +1,181 @@
+//! `doppel verify` and `run --verify` against a real copy: a clean copy
+//! (with fakes that collide with common real values) passes; leaks planted
+//! in a kept column, in a jsonb key and inside a note are each found and
+//! located without the value being printed; a dropped foreign key and
+//! missing rows are integrity findings; a rule that lets a value through
+//! fails `run --verify` with exit 4 and the target given back.
+
+use crate::harness::*;
+
+const SOURCE: &str = "
+CREATE TABLE users (
+  id int PRIMARY KEY CHECK (id > 0),
+  email text NOT NULL UNIQUE,
+  first_name text,
+  contact text,
+  city text,
+  birth_city text,
+  prefs jsonb
+);
+CREATE TABLE notes (id int PRIMARY KEY, user_id int NOT NULL REFERENCES users(id), body text);
+INSERT INTO users
+SELECT g, 'person' || g || '@corp.example',
+       (ARRAY['Amelia','Oliver','Charlotte','William','Sophia','Benjamin'])[1 + g % 6],
+       'none given',
+       (ARRAY['Amsterdam','Rotterdam','Utrecht','London','Sydney'])[1 + g % 5],
+       (ARRAY['Amsterdam','Rotterdam','Utrecht','London','Sydney'])[1 + (g / 7) % 5],
+       jsonb_build_object('phone', '+3161234' || lpad(g::text, 4, '0'), 'theme', 'dark')
+FROM generate_series(1, 300) g;
+INSERT INTO notes SELECT g, 1 + g % 300, 'called the customer about invoice ' || g
+FROM generate_series(1, 600) g;
+";
+
+fn rules(contact: &str) -> Rules {
+    Rules::new(&format!(
+        "version: 1
+key: ${{DOPPEL_KEY}}
+tables:
+  public.users:
+    columns:
+      id: keep
+      email: {{ fake: email }}
+      first_name: {{ fake: first_name }}
+      contact: {contact}
+      city: keep
+      birth_city: {{ fake: city }}
+      prefs:
+        json:
+          \"$.phone\": {{ fake: phone }}
+  public.notes:
+    columns:
+      id: keep
+      user_id: keep
+      body: {{ scrub: [email, phone] }}
+"
+    ))
+}
+
+fn verify(
+    src: &TestDb,
+    tgt: &TestDb,
+    rules: &Rules,
+    report: &std::path::Path,
+) -> std::process::Output {
+    let (s, t, r, p) = (
+        src.url(),
+        tgt.url(),
+        rules.path.to_string_lossy().to_string(),
+        report.to_string_lossy().to_string(),
+    );
+    doppel(
+        &[
+            "verify", "--source", &s, "--target", &t, "--rules", &r, "--report", &p,
+        ],
+        &[],
+    )
+}
+
+#[tokio::test]
+async fn finds_planted_leaks_and_passes_a_clean_copy() {
+    let src = TestDb::create("verify_src").await;
+    let tgt = TestDb::create("verify_tgt").await;
+    src.exec(SOURCE).await;
+    let rules = rules("keep");
+    assert_ok(&run(&src, &tgt, &rules.path, &[], &[]));
+    let report = rules.sibling("verify.json");
+
+    let clean = verify(&src, &tgt, &rules, &report);
+    assert_ok(&clean);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(doc["outcome"], "clean");
+    assert_eq!(doc["rows_scanned"], 900);
+    // Fake first names equal to real ones are coincidences, not leaks.
+    let collisions = tgt
+        .value("SELECT count(*)::text FROM users WHERE first_name IN ('Amelia','Oliver','Charlotte','William','Sophia','Benjamin')")
+        .await
+        .unwrap();
+    assert_ne!(collisions, "0", "the test needs fakes equal to real values");
+
+    let planted = [
+        "person7@corp.example",
+        "+31612340042",
+        "person99@corp.example",
+    ];
+    tgt.exec(&format!(
+        "UPDATE users SET contact = '{}' WHERE id = 3;
+         UPDATE users SET prefs = prefs || jsonb_build_object('backup', '{}') WHERE id = 42;
+         UPDATE notes SET body = body || ' mail {} asap' WHERE id = 5;",
+        planted[0], planted[1], planted[2]
+    ))
+    .await;
+    let err = assert_fails(&verify(&src, &tgt, &rules, &report), 4);
+    let json = std::fs::read_to_string(&report).unwrap();
+    for v in planted {
+        assert!(!err.contains(v) && !json.contains(v), "{v} printed:\n{err}");
+    }
+    for line in [
+        "leak: public.users.contact (id=3) holds a value of public.users.email",
+        "leak: public.users.prefs (id=42) holds in its text a value of public.users.prefs (the same row's own value)",
+        "leak: public.notes.body (id=5) holds in its text a value of public.users.email (a rare source value)",
+    ] {
+        assert!(err.contains(line), "missing `{line}` in:\n{err}");
+    }
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["outcome"], "findings");
+    assert_eq!(doc["leaks_total"], 3, "{json}");
+
+    tgt.exec(
+        "UPDATE users SET contact = 'none given' WHERE id = 3;
+         UPDATE users SET prefs = prefs - 'backup' WHERE id = 42;
+         UPDATE notes SET body = 'fine' WHERE id = 5;
+         ALTER TABLE notes DROP CONSTRAINT notes_user_id_fkey;
+         DELETE FROM notes WHERE id = 1;",
+    )
+    .await;
+    let err = assert_fails(&verify(&src, &tgt, &rules, &report), 4);
+    assert!(
+        err.contains("integrity: public.notes: foreign key notes_user_id_fkey of the source is missing in the target"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "integrity: public.notes: holds 599 rows, the source (with the rules' filter) has 600"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("verify: findings: 0 leaks, 2 integrity findings"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn run_verify_fails_a_run_whose_rules_let_a_value_through() {
+    let src = TestDb::create("verify_run_src").await;
+    let tgt = TestDb::create("verify_run_tgt").await;
+    src.exec(SOURCE).await;
+    // `contact` computed from the email: the copy holds every real email.
+    let leaky = rules("{ sql: \"lower(email)\" }");
+    let err = assert_fails(&run(&src, &tgt, &leaky.path, &["--verify"], &[]), 4);
+    assert!(
+        err.contains("leak: public.users.contact (id=1) holds a value of public.users.email (the same row's own value)"),
+        "{err}"
+    );
+    assert!(!err.contains("person1@corp.example"), "{err}");
+    assert_eq!(
+        tgt.user_tables().await,
+        0,
+        "the target was not given back:\n{err}"
+    );
+
+    // The same run with a masked contact passes and completes.
+    let clean = rules("{ fake: email }");
+    let out = run(&src, &tgt, &clean.path, &["--verify"], &[]);
+    assert_ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("verify: clean: 0 leaks, 0 integrity findings"),
+        "{err}"
+    );
+}
