@@ -44,6 +44,10 @@ pub enum Command {
     Sample(RunArgs),
     /// Print the JSON Schema of the rules file (for editors: `$schema=doppel.schema.json`).
     Schema,
+    /// Read a sample of every column and draft complete rules: every table
+    /// listed, personal columns masked, each with a comment saying why
+    /// (with `--diff`: what existing rules keep that is personal, exit 3).
+    Scan(ScanArgs),
     /// Print the masked value the copy holds for each value of a column, one
     /// per line, so that a customer can be found in the copy by a real email
     /// or phone number.
@@ -207,6 +211,38 @@ pub struct VerifyArgs {
     #[command(flatten)]
     /// Leak search.
     pub leaks: LeakArgs,
+}
+
+/// Options of `doppel scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    /// The source (read only, with the limits of every source command).
+    pub source: SourceArgs,
+    /// Rows read per table, at most (large tables are read with
+    /// TABLESAMPLE SYSTEM, small ones with LIMIT).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub sample_rows: u64,
+    /// Stop reading further tables after this long (e.g. 120s, 10min; 0 for
+    /// no limit); tables not read are judged by their column names, and
+    /// their comments say so.
+    #[arg(long, default_value = "120s", value_name = "DURATION")]
+    pub time_budget: String,
+    /// Write the draft to this file (atomically) instead of standard output.
+    #[arg(long, conflicts_with = "diff")]
+    pub output: Option<PathBuf>,
+    /// Instead of a draft, report what this rules file keeps that the
+    /// values say is personal (exit 3 when there is any).
+    #[arg(long, value_name = "RULES")]
+    pub diff: Option<PathBuf>,
+    /// A further national identity number format, as NAME=REGEX (the regex
+    /// must match the whole value); repeat for more. NIK, NRIC/FIN, MyKad
+    /// and US SSN are known without it.
+    #[arg(long = "national-id", value_name = "NAME=REGEX")]
+    pub national_id: Vec<String>,
+    /// Progress display: bars on a terminal, log lines otherwise.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
 }
 
 /// Options of `doppel run` and `doppel sample`.

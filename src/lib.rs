@@ -18,6 +18,7 @@ pub mod pg;
 pub mod pipeline;
 pub mod plan;
 pub mod report;
+pub mod scan;
 pub mod sink;
 pub mod subset;
 pub mod verify;

@@ -49,30 +49,8 @@ pub async fn inspect(
     let key = resolve_key(&rules.path, &rules.file, &env, false)
         .ok()
         .flatten();
-    let limits = source.limits()?;
-    let conn =
-        ConnInfo::parse(&source.source).map_err(|e| Error::usage(format!("--source: {e}")))?;
-    let client = conn
-        .connect()
-        .await
-        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
-    session::prepare(&client, command)
-        .await
-        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
-    limits
-        .apply(&client)
-        .await
-        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
-    client
-        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .await
-        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
-    let catalog = Catalog::load(&client).await.map_err(|e| {
-        Error::runtime(format!(
-            "source: reading the catalog: {}",
-            crate::pg::pg_text(&e)
-        ))
-    })?;
+    let (conn, client) = open_source(source, command).await?;
+    let catalog = read_catalog(&client).await?;
     let (plan, problems) = plan::build_all(
         &rules,
         &catalog,
@@ -91,6 +69,38 @@ pub async fn inspect(
         plan,
         problems,
         key,
+    })
+}
+
+/// Connect to the source with doppel's session settings and the source
+/// limits (`--lock-timeout`, `--statement-timeout`), and open one
+/// read-only repeatable-read transaction: the snapshot everything is read in.
+pub async fn open_source(source: &SourceArgs, role: &str) -> Result<(ConnInfo, Client), Error> {
+    let limits = source.limits()?;
+    let conn =
+        ConnInfo::parse(&source.source).map_err(|e| Error::usage(format!("--source: {e}")))?;
+    let src_err =
+        |e: tokio_postgres::Error| Error::runtime(format!("source: {}", crate::pg::pg_text(&e)));
+    let client = conn
+        .connect()
+        .await
+        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+    session::prepare(&client, role).await.map_err(src_err)?;
+    limits.apply(&client).await.map_err(src_err)?;
+    client
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .await
+        .map_err(src_err)?;
+    Ok((conn, client))
+}
+
+/// The source's catalog, read in the session's snapshot.
+pub async fn read_catalog(client: &Client) -> Result<Catalog, Error> {
+    Catalog::load(client).await.map_err(|e| {
+        Error::runtime(format!(
+            "source: reading the catalog: {}",
+            crate::pg::pg_text(&e)
+        ))
     })
 }
 

@@ -7,6 +7,7 @@ pub mod inspect;
 pub mod plan;
 pub mod run;
 pub mod sample;
+pub mod scan;
 pub mod schema;
 pub mod token;
 pub mod verify;
@@ -24,6 +25,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         Command::Plan(args) => plan::plan(args).await,
         Command::Sample(args) => sample::sample(args).await,
         Command::Schema => schema::schema(),
+        Command::Scan(args) => scan::scan(args).await,
         Command::Token(args) => token::token(args).await,
         Command::Verify(args) => verify::verify(args).await,
     }

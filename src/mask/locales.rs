@@ -196,6 +196,30 @@ const SG_STREETS: &[&str] = &[
     "Bishan Street 13",
 ];
 
+/// Every word of the given and family names the `id` and `sg` locales draw
+/// from, with its locale (`true` for sg): the dictionaries `doppel scan`
+/// recognises personal names by.
+pub fn name_words() -> impl Iterator<Item = (&'static str, bool)> {
+    let id = [ID_FIRST, ID_LAST].into_iter().map(|l| (l, false));
+    let sg = [
+        SG_CHINESE_SURNAMES,
+        SG_CHINESE_GIVEN,
+        SG_MALAY_MALE,
+        SG_MALAY_FEMALE,
+        SG_MALAY_FATHERS,
+        SG_INDIAN_MALE,
+        SG_INDIAN_FEMALE,
+        SG_INDIAN_FATHERS,
+    ]
+    .into_iter()
+    .map(|l| (l, true));
+    id.chain(sg).flat_map(|(list, sg)| {
+        list.iter()
+            .flat_map(|n| n.split_whitespace())
+            .map(move |w| (w, sg))
+    })
+}
+
 /// A full name, a given name and a family name for the locale.
 pub fn name(rng: &mut ChaCha20Rng, sg: bool) -> (String, String, String) {
     if !sg {

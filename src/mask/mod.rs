@@ -32,7 +32,8 @@ mod tests;
 
 pub use coarse::{Granularity, Step as RoundStep};
 pub use key::MaskKey;
-pub use scrub::ScrubKind;
+pub use locales::name_words;
+pub use scrub::{detect as detect_personal, ScrubKind};
 pub use shift::Shift;
 pub use spec::{FakeKind, Locale, MaskSpec, TokenFormat, ValueShape};
 pub use template::{parse as parse_template, Part as TemplatePart};

@@ -18,7 +18,8 @@ pub enum Locale {
 }
 
 impl Locale {
-    pub(super) fn tag(self) -> &'static str {
+    /// The name the rules use (`en`, `id`, `sg`).
+    pub fn tag(self) -> &'static str {
         match self {
             Locale::En => "en",
             Locale::Id => "id",

@@ -89,6 +89,25 @@ pub async fn write_sql(
     }
 }
 
+/// Write `bytes` to `path` whole or not at all: into `.NAME.partial`
+/// beside it, renamed once complete (the partial file is removed on any
+/// failure). `label` names the output in errors (`--output rules.yaml`).
+pub fn write_atomically(path: &Path, bytes: &[u8], label: &str) -> Result<(), Error> {
+    let partial = PartialFile(partial_path(path));
+    std::fs::write(&partial.0, bytes).map_err(|e| {
+        Error::runtime(format!(
+            "{label}: cannot write {}: {e}",
+            partial.0.display()
+        ))
+    })?;
+    std::fs::rename(&partial.0, path).map_err(|e| {
+        Error::runtime(format!(
+            "{label}: cannot rename {}: {e}",
+            partial.0.display()
+        ))
+    })
+}
+
 /// The file being written: removed when dropped, so that an error, a
 /// signal or a cancelled run never leaves it behind; once renamed to its
 /// final name the removal finds nothing.

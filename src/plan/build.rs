@@ -35,6 +35,19 @@ pub struct PlanOptions<'a> {
     pub subset: bool,
 }
 
+impl<'a> PlanOptions<'a> {
+    /// What `check` compiles with: no key (keyed maskers are compiled with a
+    /// placeholder), the whole copy, `${NAME}` from `env`.
+    pub fn check(env: &'a dyn Fn(&str) -> Option<String>) -> PlanOptions<'a> {
+        PlanOptions {
+            key: None,
+            env,
+            require_key: false,
+            subset: false,
+        }
+    }
+}
+
 /// One `match:` column pattern: its three parts, the index of its rule and
 /// its place in the file.
 pub(super) type Pattern = ([String; 3], usize, Option<Loc>);

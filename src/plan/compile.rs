@@ -164,6 +164,17 @@ pub(super) fn compile_column(
     }
 }
 
+/// Whether `rule` compiles for `col` of `table` as `check` compiles it
+/// (without a key, the default locale `en`): the problem otherwise. For
+/// drafting rules that pass `check`.
+pub fn check_column_rule(table: &Table, col: &Column, rule: &ColumnRule) -> Result<(), String> {
+    let no_env = |_: &str| None;
+    let opts = PlanOptions::check(&no_env);
+    compile_column(Path::new("draft"), table, col, rule, None, &opts, "en")
+        .map(|_| ())
+        .map_err(|d| d.message)
+}
+
 /// `columns a, b, c` (the first twelve), for messages about unknown columns.
 pub(super) fn column_list(table: &Table) -> String {
     let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();

@@ -16,7 +16,7 @@ mod token;
 
 pub(crate) use build::suggest_table;
 pub use build::{build, build_all, PlanOptions};
-pub use compile::shape_of;
+pub use compile::{check_column_rule, shape_of};
 pub use readers::AccessGrant;
 pub use token::{column_token, ColumnToken, Token};
 

@@ -19,6 +19,8 @@ mod full_disk;
 mod large_values;
 mod maskers;
 mod masking;
+mod scan;
+mod scan_data;
 mod schema_objects;
 mod snapshot;
 mod standby;

@@ -48,6 +48,11 @@ impl ScrubKind {
         PRIORITY.into_iter().find(|k| k.name() == s)
     }
 
+    /// Every kind, in the order overlapping matches are taken.
+    pub fn all() -> [ScrubKind; 8] {
+        PRIORITY
+    }
+
     /// Every name the rules accept.
     pub fn names() -> Vec<&'static str> {
         PRIORITY.iter().map(|k| k.name()).collect()

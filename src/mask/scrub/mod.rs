@@ -53,6 +53,34 @@ pub fn scrub(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) 
     scrub_in_pieces(key, kinds, input, &mut buf, &mut |part| out.push_str(part))
 }
 
+/// What scrub with every kind would replace in `input`: each finding's
+/// byte range and kind, in order, without overlaps. A URL counts only when
+/// masking it changes it (personal data in its path or query, or a
+/// parameter named like personal data or a secret). For `doppel scan`,
+/// which reports what kinds a text holds.
+pub fn detect(input: &str) -> Vec<(std::ops::Range<usize>, ScrubKind)> {
+    let probe = MaskKey::new(b"doppel scan: what would scrub replace");
+    let mut out = String::new();
+    pieces(input)
+        .scan(0usize, |offset, piece| {
+            let at = *offset;
+            *offset += piece.len();
+            Some((at, piece))
+        })
+        .flat_map(|(at, piece)| {
+            spans(&PRIORITY, piece)
+                .into_iter()
+                .map(move |s| (at + s.start as usize..at + s.end as usize, s.kind))
+        })
+        .filter(|(r, kind)| {
+            *kind != ScrubKind::Url || {
+                out.clear();
+                mask_url(&probe, &PRIORITY, &input[r.clone()], &mut out)
+            }
+        })
+        .collect()
+}
+
 /// The spans `kinds` find in `input` (start, end, kind), without overlaps,
 /// in order; where two overlap the kind earlier in [`PRIORITY`] wins.
 #[cfg(test)]
