@@ -110,7 +110,7 @@ fn cases() -> Vec<Case> {
         ),
         (
             "scrub_all_kinds",
-            MaskSpec::Scrub(
+            MaskSpec::scrub(
                 ScrubKind::names()
                     .into_iter()
                     .filter_map(ScrubKind::parse)
@@ -121,7 +121,7 @@ fn cases() -> Vec<Case> {
         ),
         (
             "scrub_email_phone_nik",
-            MaskSpec::Scrub(vec![ScrubKind::Email, ScrubKind::Phone, ScrubKind::Nik]),
+            MaskSpec::scrub(vec![ScrubKind::Email, ScrubKind::Phone, ScrubKind::Nik]),
             text(),
             |n| repeat_to(PII, n),
         ),

@@ -128,7 +128,7 @@ fn maskers(c: &mut Criterion) {
         ),
         (
             "scrub_all_kinds",
-            MaskSpec::Scrub(
+            MaskSpec::scrub(
                 ["email", "phone", "card", "iban", "nik", "nric", "ip", "url"]
                     .iter()
                     .filter_map(|k| ScrubKind::parse(k))

@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Generate the labelled scrub corpus (tests/data/scrub-corpus.jsonl).
 
-Each line is {"lang": "en"|"id", "text": ..., "pii": [[kind, substring], ...]}.
-Snippets are support tickets, chat messages, notes and log lines in English
-and Indonesian; values are drawn in many real-world formats, and about a
-third of the snippets carry no personal data but look as if they might
+Each line is {"lang": "en"|"id"|"ms", "text": ..., "pii": [[kind, substring], ...]}.
+Snippets are support tickets, chat messages, notes and log lines in English,
+Indonesian and Malay; values are drawn in many real-world formats, and about
+a third of the snippets carry no personal data but look as if they might
 (order numbers, dates, times, prices, versions, tracking codes, MAC
-addresses, 16-digit numbers that are neither cards nor NIKs). Labels come
+addresses, 16-digit numbers that are neither cards nor NIKs, product, city
+and company names, numbers after words that are not keywords). Person
+names follow greetings and honorifics, stand before email addresses or
+alone; identifiers typed wrongly (a NIK whose date is no date, a card that
+fails Luhn) follow the keyword that names them. Labels come
 from what was inserted, independently of the detector. Deterministic
 (seeded), so the file only changes when this script does.
 """
@@ -180,7 +184,7 @@ ID = [
     ("NIK saya {nik}, mohon diperbarui datanya.", ["nik"]),
     ("Kirim ke rekening {iban} ya, referensi ORD-{num}.", ["iban"]),
     ("Kontak: {email} / {phone}", ["email", "phone"]),
-    ("Atas nama Ibu Siti, NIK {nik}, HP {phone}.", ["nik", "phone"]),
+    ("Atas nama Ibu Siti, NIK {nik}, HP {phone}.", ["nik", "phone", "name=Siti"]),
     ("Mohon cek transaksi kartu {card} tanggal 05/03/2024.", ["card"]),
     ("Email {email} tidak bisa login dari {ip}.", ["email", "ip"]),
     ("Link verifikasi dibuka di {url}", ["url"]),
@@ -240,6 +244,10 @@ def fill(template, kinds):
     text = template
     pii = []
     for k in kinds:
+        if k.startswith("name="):
+            # A name written into the template itself.
+            pii.append(["name", k[5:]])
+            continue
         if k == "url":
             u, _ = url()
             text = text.replace("{url}", u, 1)
@@ -271,6 +279,266 @@ for lang, pos, negs, n_pos, n_neg in [("en", EN, NEG_EN, 120, 50), ("id", ID, NE
     for i in range(n_neg):
         rows.append({"lang": lang, "text": neg(negs[i % len(negs)]), "pii": []})
 
+# Names, and identifiers next to keywords (generated after the rows above,
+# so that those stay as they were). Names come from this script's own lists,
+# which share only some names with doppel's locale dictionaries.
+ID_FIRST_S = ["Budi", "Siti", "Agus", "Dewi", "Rina", "Hartono", "Yulia", "Slamet", "Wati", "Eka", "Rudi", "Sri",
+              "Bambang", "Fajar", "Indah", "Joko", "Nur", "Putri", "Rahmat", "Yohanes", "Made", "Ketut", "Desi",
+              "Hendra", "Lina", "Taufik", "Ratna", "Wahyu", "Dedi", "Yanti"]
+ID_LAST_S = ["Santoso", "Wijaya", "Pratama", "Hidayat", "Susilo", "Kurniawan", "Siregar", "Nasution", "Wibowo",
+             "Setiawan", "Gunawan", "Rahayu", "Lestari", "Saputra", "Sitompul", "Halim", "Tanoto", "Sutanto", "Purba",
+             "Hutagalung"]
+EN_FIRST_S = ["John", "Mary", "Emily", "James", "Sarah", "Michael", "Linda", "David", "Jessica", "Daniel", "Laura",
+              "Kevin", "Rachel", "Thomas", "Olivia", "Grace"]
+EN_LAST_S = ["Smith", "Clark", "Johnson", "Brown", "Taylor", "Walker", "Hughes", "Foster", "Bennett", "Collins",
+             "Morgan", "Reed"]
+MS_FULL = ["Ahmad Hafiz", "Nur Aisyah", "Zulkifli bin Hassan", "Faridah binti Osman", "Aminah Yusof", "Mohd Rizal",
+           "Siti Aminah", "Azman bin Ali", "Rajesh s/o Kumar", "Priya d/o Raman", "Lim Mei Ling", "Tan Wei Ming",
+           "Ng Kok Wai", "Wong Siew Lan", "Hafizah Ismail", "Kamal Ariffin"]
+
+
+def person(lang):
+    """A (full, first, last) name of the language's people."""
+    if lang == "ms":
+        full = rng.choice(MS_FULL)
+        parts = full.split(" ")
+        return full, parts[0], parts[-1]
+    if lang == "id" or rng.random() < 0.3:
+        f, l = rng.choice(ID_FIRST_S), rng.choice(ID_LAST_S)
+    else:
+        f, l = rng.choice(EN_FIRST_S), rng.choice(EN_LAST_S)
+    return f"{f} {l}", f, l
+
+
+def bad_nik():
+    """16 digits laid out as a NIK whose birth date is no date."""
+    day = rng.choice([0, 32, 35, 38, 72, 80, 99])
+    month = rng.randint(1, 12) if day else rng.randint(13, 99)
+    if rng.random() < 0.5:
+        day, month = rng.randint(1, 28), rng.randint(13, 99)
+    return "%s%02d%02d%02d%02d%02d%04d" % (rng.choice(PROVINCES), rng.randint(1, 30), rng.randint(1, 30), day, month,
+                                          rng.randint(0, 99), rng.randint(1, 9999))
+
+
+def bad_card():
+    """A card-like number that fails the Luhn check."""
+    d = [rng.choice([4, 5])] + [rng.randint(0, 9) for _ in range(15)]
+    good = luhn_fix(d)
+    d[-1] = (good[-1] + rng.randint(1, 9)) % 10
+    s = "".join(map(str, d))
+    return rng.choice([s, " ".join(s[i:i + 4] for i in range(0, 16, 4))])
+
+
+def odd_phone():
+    """A mobile number typed without its trunk zero or country code."""
+    mob = rng.choice(["811", "812", "813", "821", "852", "857", "878", "895"])
+    n4 = lambda: "%04d" % rng.randint(0, 9999)
+    return rng.choice([f"{mob}{n4()}{n4()[:3]}", f"{mob}-{n4()}-{n4()}", f"{mob} {n4()} {n4()[:3]}"])
+
+
+def account():
+    n = "".join(str(rng.randint(0, 9)) for _ in range(rng.choice([10, 12, 13])))
+    return rng.choice([n, f"{n[:3]}-{n[3:6]}-{n[6:]}"])
+
+
+def passport():
+    return rng.choice("ABCEX") + "".join(str(rng.randint(0, 9)) for _ in range(7))
+
+
+def ssn():
+    return "%03d-%02d-%04d" % (rng.randint(100, 899), rng.randint(1, 99), rng.randint(1, 9999))
+
+
+def mykad():
+    return "%02d%02d%02d-%02d-%04d" % (rng.randint(50, 99), rng.randint(1, 12), rng.randint(1, 28),
+                                       rng.randint(1, 16), rng.randint(1, 9999))
+
+
+def bad_nric():
+    good = nric()
+    wrong = rng.choice([c for c in "ABCDEFGHIJKLMNPQRTUWXZ" if c != good[-1]])
+    return good[:-1] + wrong
+
+
+def email_no_tld():
+    return f"{rng.choice(FIRST)}.{rng.choice(LAST)}@{rng.choice(['gmail', 'yahoo', 'kantor'])}"
+
+
+def bad_iban():
+    good = iban().replace(" ", "")
+    check = (int(good[2:4]) + rng.randint(1, 90)) % 97 + 2
+    return "%s%02d%s" % (good[:2], check, good[4:])
+
+
+KEYED = {"bad_nik": ("nik", bad_nik), "bad_card": ("card", bad_card), "odd_phone": ("phone", odd_phone),
+         "account": ("id_number", account), "passport": ("id_number", passport), "ssn": ("id_number", ssn),
+         "mykad": ("id_number", mykad), "bad_nric": ("nric", bad_nric), "email_no_tld": ("email", email_no_tld),
+         "bad_iban": ("iban", bad_iban), "email": ("email", email)}
+
+NAME_TEMPLATES = [
+    ("en", "Dear {name}, your refund has been processed."),
+    ("en", "Hi {first}, thanks for reaching out about the Apple Watch order."),
+    ("en", "Hello {name}, we have updated your delivery address."),
+    ("en", "Ms {name} called about her Shopee order."),
+    ("en", "Mr {last} asked for a callback from the Singapore office."),
+    ("en", "{name} <{email}> wrote: the app crashes on login."),
+    ("en", "From: {name} <{email}>"),
+    ("en", "Reported by {name} on Monday."),
+    ("en", "Thanks, {first}. We will ship it from Jakarta tomorrow."),
+    ("en", "Regards,\n{name}"),
+    ("en", "Customer {name} says the Grab driver never arrived."),
+    ("en", "{name} reported that the GoPay top-up failed."),
+    ("id", "Selamat pagi Pak {first}, pesanan Anda sudah dikirim dari Bandung."),
+    ("id", "Terima kasih Bu {first} atas konfirmasinya."),
+    ("id", "Yth. Bapak {name}, tagihan bulan ini sudah terbit."),
+    ("id", "Halo Kak {first}, paket dari Tokopedia sudah sampai di Surabaya."),
+    ("id", "Ibu {name} minta refund untuk pesanan di Lazada."),
+    ("id", "Transfer ke rekening a.n. {name} sudah kami terima."),
+    ("id", "Pelanggan {name} komplain soal kurir JNE."),
+    ("id", "{name} ({email}) minta datanya dihapus."),
+    ("ms", "Encik {name} telah membuat aduan tentang penghantaran ke Johor Bahru."),
+    ("ms", "Cik {first} minta bayaran balik untuk pesanan Shopee."),
+    ("ms", "Tuan {name} ingin menukar alamat di Kuala Lumpur."),
+    ("ms", "Puan {name} hubungi kami semalam."),
+    ("ms", "Salam {first}, pesanan anda sudah dihantar."),
+]
+# Product, city, company and place names that must survive.
+NAME_NEGATIVES = [
+    ("en", "The Apple Watch order ships from Jakarta on Monday."),
+    ("en", "Grab driver arrived at Marina Bay at 10:30."),
+    ("en", "Samsung Galaxy and Google Pixel phones are back in stock."),
+    ("en", "Our Kuala Lumpur office uses Microsoft Teams and Slack."),
+    ("en", "Visa and Mastercard payments through DBS Bank are delayed."),
+    ("en", "Dear Customer, your order has shipped."),
+    ("en", "Hi Team, the Surabaya warehouse is closed tomorrow."),
+    ("en", "Delivery to Orchard Road, Singapore, is free this week."),
+    ("en", "General Mills and Unilever shipped to Batam."),
+    ("en", "Flight from Changi Airport to Soekarno Hatta was delayed."),
+    ("en", "Beverly Hills Clinic confirmed the appointment."),
+    ("id", "PT Telkom Indonesia akan memulihkan layanan di Bandung hari Jumat."),
+    ("id", "Shopee dan Tokopedia mencatat lonjakan penjualan saat Ramadan."),
+    ("id", "Halo Kak, paket dari Lazada sudah sampai di Medan."),
+    ("id", "Kirim ke Jl. Gatot Subroto No. 12, Jakarta Selatan."),
+    ("id", "Promo Gojek berlaku di Yogyakarta dan Denpasar sampai Minggu."),
+    ("id", "Toko Maju Jaya di Pasar Baru tutup lebih awal."),
+    ("id", "Pembayaran lewat OVO dan Dana sedang gangguan."),
+    ("ms", "Penghantaran ke Johor Bahru ditangguhkan kerana banjir."),
+    ("ms", "Pejabat Maybank di Petaling Jaya dibuka semula."),
+]
+# More capitalised words that are not people, from this script's own lists
+# (brands named after people, greetings to groups, shops, malls, holidays).
+BRANDS = ["Honda Jazz", "Toyota Avanza", "Louis Vuitton", "Calvin Klein", "Kopi Kenangan", "Janji Jiwa",
+          "Indomie", "Teh Botol Sosro", "Pertamina", "Mister Donut", "Kindle Paperwhite", "Nike Air Max",
+          "Ford Ranger", "Mercedes Benz", "Ritz Carlton", "Jollibee", "Sarinah", "Aqua"]
+PLACES = ["Grand Indonesia", "Pacific Place", "Senayan City", "Bukit Bintang", "Raffles Place", "Clarke Quay",
+          "Lippo Karawaci", "Ciputra World", "Sentul City", "Kelapa Gading", "Petaling Jaya", "Bintaro"]
+GREETED = ["All", "World", "Admin", "Valued Member", "Hiring Manager", "Sobat Shopee", "Gan", "Bestie",
+           "Support Team", "Everyone", "Folks", "Partner"]
+HOLIDAYS = ["Hari Raya Aidilfitri", "Chinese New Year", "Black Friday", "Cyber Monday", "Harbolnas", "Boxing Day"]
+MIXED_NEGATIVES = [
+    ("en", "Hi {greeted}, the {brand} promo at {place} starts on {holiday}."),
+    ("en", "Hello {greeted}, {brand} stock arrives at {place} next week."),
+    ("id", "Halo {greeted}, promo {brand} di {place} berlaku sampai {holiday}."),
+    ("en", "{brand} sales at {place} doubled during {holiday}."),
+    ("id", "Pengiriman {brand} ke {place} tertunda karena {holiday}."),
+]
+
+
+def fill_mixed(template):
+    return (template.replace("{greeted}", rng.choice(GREETED)).replace("{brand}", rng.choice(BRANDS))
+            .replace("{place}", rng.choice(PLACES)).replace("{holiday}", rng.choice(HOLIDAYS)))
+
+
+KEYED_TEMPLATES = [
+    ("id", "NIK {bad_nik} belum terdaftar di sistem."),
+    ("id", "No. KTP: {bad_nik}"),
+    ("en", "My NIK is {bad_nik}, please check."),
+    ("id", "{bad_nik} (NIK) salah ketik?"),
+    ("en", "Card {bad_card} was declined."),
+    ("id", "Kartu kredit {bad_card} ditolak."),
+    ("id", "HP {odd_phone} aktif jam kerja."),
+    ("id", "WA: {odd_phone}"),
+    ("id", "Nomor HP saya {odd_phone}"),
+    ("en", "Call my mobile {odd_phone} after lunch."),
+    ("id", "Mohon transfer ke rekening {account}."),
+    ("id", "No. rekening BCA {account} a.n. perusahaan."),
+    ("en", "Account no. {account} was debited twice."),
+    ("ms", "Akaun Maybank {account} telah dikreditkan."),
+    ("en", "Passport {passport} expires next year."),
+    ("id", "Nomor paspor {passport} sudah diverifikasi."),
+    ("en", "SSN {ssn} is on file."),
+    ("ms", "No. IC: {mykad}"),
+    ("ms", "MyKad {mykad} tidak sah."),
+    ("en", "NRIC {bad_nric} failed verification."),
+    ("id", "Email {email_no_tld} tidak bisa menerima pesan."),
+    ("en", "IBAN {bad_iban} was rejected by the bank."),
+]
+KEYED_NEGATIVES = [
+    "Order no. {n8} shipped.",
+    "Invoice {n10} paid in full.",
+    "Account balance {amount} as of today.",
+    "Saldo rekening Rp {amount} per hari ini.",
+    "Card expires {mm}/20{yy}.",
+    "HP Pavilion {n7} laptop is under warranty.",
+    "Phone call on 2024-{mm}-{dd} at 10:00.",
+    "KTP photo uploaded, ticket {n6}.",
+    "Nomor antrian {n6} silakan ke loket.",
+    "Email sent at 14:30 on 2024-{mm}-{dd}.",
+    "Tracking no. {n12} is in transit.",
+    "Ref no. {n10} does not match.",
+    "Transaction ID {n12} was settled.",
+    "Rekening koran bulan ini sudah dikirim.",
+    "The card reader firmware {n7} is out.",
+]
+
+
+def digits(n):
+    return str(rng.randint(1, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(n - 1))
+
+
+def fill_named(lang, template):
+    full, first, last = person(lang)
+    text, pii = template, []
+    for ph, value in [("{name}", full), ("{first}", first), ("{last}", last)]:
+        if ph in text:
+            text = text.replace(ph, value, 1)
+            pii.append(["name", value])
+    for ph, (kind, gen) in KEYED.items():
+        if "{" + ph + "}" in text:
+            v = gen()
+            text = text.replace("{" + ph + "}", v, 1)
+            pii.append([kind, v])
+    return text, pii
+
+
+def fill_negative(template):
+    text = template
+    for ph, make in [("{n6}", lambda: digits(6)), ("{n7}", lambda: digits(7)), ("{n8}", lambda: digits(8)),
+                     ("{n10}", lambda: digits(10)), ("{n12}", lambda: digits(12)),
+                     ("{amount}", lambda: "{:,}".format(rng.randint(10, 9999) * 1000).replace(",", ".")),
+                     ("{mm}", lambda: "%02d" % rng.randint(1, 12)), ("{dd}", lambda: "%02d" % rng.randint(1, 28)),
+                     ("{yy}", lambda: "%02d" % rng.randint(25, 32))]:
+        while ph in text:
+            text = text.replace(ph, make(), 1)
+    return text
+
+
+for i in range(150):
+    lang, t = NAME_TEMPLATES[i % len(NAME_TEMPLATES)]
+    text, pii = fill_named(lang, t)
+    rows.append({"lang": lang, "text": text, "pii": pii})
+for lang, t in NAME_NEGATIVES * 2:
+    rows.append({"lang": lang, "text": t, "pii": []})
+for i in range(40):
+    lang, t = MIXED_NEGATIVES[i % len(MIXED_NEGATIVES)]
+    rows.append({"lang": lang, "text": fill_mixed(t), "pii": []})
+for i in range(110):
+    lang, t = KEYED_TEMPLATES[i % len(KEYED_TEMPLATES)]
+    text, pii = fill_named(lang, t)
+    rows.append({"lang": lang, "text": text, "pii": pii})
+for i in range(45):
+    rows.append({"lang": "en", "text": fill_negative(KEYED_NEGATIVES[i % len(KEYED_NEGATIVES)]), "pii": []})
+
 # Hand-written hard cases: formats the patterns may not know, and
 # look-alikes that are not personal data. They keep the figures honest.
 HARD = [
@@ -283,7 +551,7 @@ HARD = [
     ("en", "Server 192.168.10.25 is the printer, not a person.", [["ip", "192.168.10.25"]]),
     ("en", "Deployed build 1.2.3.4 to staging.", []),
     ("en", "Serial number 4539 1488 0343 6467 on the router label.", []),
-    ("id", "Nomor rekening BCA 1234567890 a.n. Budi", [["account", "1234567890"]]),
+    ("id", "Nomor rekening BCA 1234567890 a.n. Budi", [["id_number", "1234567890"], ["name", "Budi"]]),
     ("en", "Her NRIC s1234567d was written in lowercase.", [["nric", "s1234567d"]]),
     ("en", "Reach +628123456789 on WhatsApp", [["phone", "+628123456789"]]),
     ("en", "Call 555-0142 from the lobby phone.", [["phone", "555-0142"]]),
@@ -294,6 +562,26 @@ HARD = [
     ("id", "Email:rina.w@pt-maju.id,HP:081298765432", [["email", "rina.w@pt-maju.id"], ["phone", "081298765432"]]),
     ("en", "Visit https://example.com/docs?page=2&lang=en for details.", []),
     ("en", "Callback https://hooks.example.com/cb?user_email=ann%40example.org", [["url", "https://hooks.example.com/cb?user_email=ann%40example.org"]]),
+    # Names the context does not announce, or written in a way the patterns do not know.
+    ("id", "hi budi, paketnya sudah sampai", [["name", "budi"]]),
+    ("id", "ATAS NAMA BUDI SANTOSO", [["name", "BUDI SANTOSO"]]),
+    ("en", "Budi called twice about the refund.", [["name", "Budi"]]),
+    ("en", "Dear Mr. O'Brien, thanks for the update.", [["name", "O'Brien"]]),
+    ("en", "Spoke with Hendra Gunawan and Lina from finance.", [["name", "Hendra Gunawan"], ["name", "Lina"]]),
+    ("ms", "Hafizah binti Zainal telah menghantar borang.", [["name", "Hafizah binti Zainal"]]),
+    ("en", "Harry Potter is on sale at the bookstore.", []),
+    ("en", "Hi Support, the Raffles Hotel booking is confirmed.", []),
+    ("id", "Jalan Ahmad Yani ditutup karena banjir.", []),
+    ("en", "Tommy Hilfiger and Calvin Klein outlets open at Jewel Changi.", []),
+    # Identifiers typed wrongly, glued to their keyword or far from it.
+    ("id", "NIK:3174992345678901", [["nik", "3174992345678901"]]),
+    ("id", "No.KTP 3174013345678901 (salah)", [["nik", "3174013345678901"]]),
+    ("id", "nik3174019945678901", [["nik", "3174019945678901"]]),
+    ("en", "The NIK on the form, as the customer typed it, is 3174017745678901.", [["nik", "3174017745678901"]]),
+    ("en", "Card number: 4111-1111-1111-1112 (expired)", [["card", "4111-1111-1111-1112"]]),
+    ("id", "Rekening Mandiri 1300012345678 atas nama toko.", [["id_number", "1300012345678"]]),
+    ("en", "Account ending 6789 was charged.", []),
+    ("en", "Order 1234567890123 shipped with card payment.", []),
 ]
 for lang, text, pii in HARD:
     rows.append({"lang": lang, "text": text, "pii": pii})

@@ -70,7 +70,7 @@ pub struct Defaults {
     /// Columns not covered in a listed table: `error` (check fails, run refuses).
     #[serde(default)]
     pub columns: ColumnsDefault,
-    /// Default locale of `fake` values.
+    /// Default locale of `fake` values and of the fake names `scrub` writes.
     #[serde(default = "default_locale")]
     #[schemars(with = "String")]
     pub locale: Spanned<String>,
@@ -267,7 +267,7 @@ pub struct MaskerConfig {
     #[serde(default)]
     #[schemars(with = "Option<bool>")]
     pub unique: Option<Spanned<bool>>,
-    /// Locale of fake values.
+    /// Locale of fake values (and of the fake names `scrub` writes).
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub locale: Option<Spanned<String>>,
@@ -294,7 +294,7 @@ pub struct MaskerConfig {
     /// `json: {PATH: masker}` — mask inside json and jsonb documents.
     #[serde(default)]
     pub json: Option<OrderedMap<ColumnRule>>,
-    /// `scrub: [email, phone, card, iban, nik, nric, ip, url]` — redact personal data inside free text.
+    /// `scrub: [email, phone, card, iban, nik, nric, ip, url, id_number, name]` — redact personal data inside free text (`locale:` sets the locale of the fake names).
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub scrub: Option<Vec<Spanned<String>>>,

@@ -40,7 +40,10 @@ pub(super) enum Op {
     ShiftDate(u32),
     ShiftNumber(Shift),
     Json(Vec<(Vec<json::Step>, Masker)>),
-    Scrub(Vec<ScrubKind>),
+    Scrub {
+        kinds: Vec<ScrubKind>,
+        locale: Locale,
+    },
     Each(Masker),
     UniquePhone,
 }
@@ -279,15 +282,23 @@ impl Masker {
                 let keyed = m.is_keyed();
                 (Op::Each(m), String::new(), d, keyed)
             }
-            MaskSpec::Scrub(kinds) => {
+            MaskSpec::Scrub { kinds, locale } => {
                 if !text_like {
                     return err(format!("scrub works on text; the column is {shape}"));
                 }
                 let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+                let mut d = format!("scrub({}", names.join(", "));
+                if kinds.contains(&ScrubKind::Name) {
+                    d.push_str(&format!("; names {}", locale.tag()));
+                }
+                d.push(')');
                 (
-                    Op::Scrub(kinds.clone()),
+                    Op::Scrub {
+                        kinds: kinds.clone(),
+                        locale: *locale,
+                    },
                     String::new(),
-                    format!("scrub({})", names.join(", ")),
+                    d,
                     true,
                 )
             }

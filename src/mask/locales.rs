@@ -107,11 +107,13 @@ pub(super) const ID_PROVINCES: &[&str] = &[
     "91", "92", "94",
 ];
 
-const SG_CHINESE_SURNAMES: &[&str] = &[
+/// Singapore Chinese family names (written first).
+pub(super) const SG_CHINESE_SURNAMES: &[&str] = &[
     "Tan", "Lim", "Lee", "Ng", "Ong", "Wong", "Goh", "Chua", "Chan", "Koh", "Teo", "Ang", "Yeo",
     "Tay", "Ho", "Low", "Toh", "Sim",
 ];
-const SG_CHINESE_GIVEN: &[&str] = &[
+/// Singapore Chinese given names (two syllables).
+pub(super) const SG_CHINESE_GIVEN: &[&str] = &[
     "Wei Ming",
     "Mei Ling",
     "Jun Jie",
@@ -127,7 +129,8 @@ const SG_CHINESE_GIVEN: &[&str] = &[
     "Pei Shan",
     "Cheng Han",
 ];
-const SG_MALAY_MALE: &[&str] = &[
+/// Singapore Malay given names (men).
+pub(super) const SG_MALAY_MALE: &[&str] = &[
     "Muhammad Faizal",
     "Ahmad Hafiz",
     "Mohamed Irfan",
@@ -135,7 +138,8 @@ const SG_MALAY_MALE: &[&str] = &[
     "Muhammad Haziq",
     "Hairul Nizam",
 ];
-const SG_MALAY_FEMALE: &[&str] = &[
+/// Singapore Malay given names (women).
+pub(super) const SG_MALAY_FEMALE: &[&str] = &[
     "Nur Aisyah",
     "Siti Nurhaliza",
     "Nurul Huda",
@@ -143,16 +147,20 @@ const SG_MALAY_FEMALE: &[&str] = &[
     "Aishah",
     "Noor Azlina",
 ];
-const SG_MALAY_FATHERS: &[&str] = &[
+/// Malay fathers' names (after bin/binte).
+pub(super) const SG_MALAY_FATHERS: &[&str] = &[
     "Rahman", "Ismail", "Hassan", "Osman", "Salleh", "Yusof", "Abdullah", "Jamal",
 ];
-const SG_INDIAN_MALE: &[&str] = &[
+/// Singapore Indian given names (men).
+pub(super) const SG_INDIAN_MALE: &[&str] = &[
     "Rajesh", "Suresh", "Arun", "Vikram", "Ganesh", "Kumaran", "Prakash", "Harish",
 ];
-const SG_INDIAN_FEMALE: &[&str] = &[
+/// Singapore Indian given names (women).
+pub(super) const SG_INDIAN_FEMALE: &[&str] = &[
     "Priya", "Kavitha", "Lakshmi", "Deepa", "Anitha", "Shalini", "Meena", "Revathi",
 ];
-const SG_INDIAN_FATHERS: &[&str] = &[
+/// Indian fathers' names (after s/o, d/o).
+pub(super) const SG_INDIAN_FATHERS: &[&str] = &[
     "Subramaniam",
     "Krishnan",
     "Ramasamy",

@@ -76,9 +76,9 @@ impl Masker {
         emit: &mut dyn FnMut(&str),
     ) -> Result<bool, MaskError> {
         let c = &*self.0;
-        if let (Op::Scrub(kinds), Some(k)) = (&c.op, c.key.as_ref()) {
+        if let (Op::Scrub { kinds, locale }, Some(k)) = (&c.op, c.key.as_ref()) {
             let input = self.folded(input);
-            scrub::scrub_in_pieces(k, kinds, &input, buf, emit);
+            scrub::scrub_in_pieces(k, kinds, *locale, &input, buf, emit);
             return Ok(true);
         }
         buf.clear();
@@ -157,8 +157,8 @@ impl Masker {
                 .map_err(|e| MaskError(format!("shift: {e}")))?,
             (Op::ShiftNumber(sh), Some(k)) => shift::shift_number(k, &c.domain, *sh, input, out)
                 .map_err(|e| MaskError(format!("shift: {e}")))?,
-            (Op::Scrub(kinds), Some(k)) => {
-                scrub::scrub(k, kinds, input, out);
+            (Op::Scrub { kinds, locale }, Some(k)) => {
+                scrub::scrub(k, kinds, *locale, input, out);
             }
             (Op::Json(paths), _) => json_apply(paths, input, out)?,
             (Op::UniquePhone, Some(k)) => {
@@ -256,7 +256,7 @@ impl Masker {
     /// entirely from the key, a list or a coarser value.
     pub fn keeps_input_text(&self) -> bool {
         match &self.0.op {
-            Op::Replace(..) | Op::Partial { .. } | Op::Json(_) | Op::Scrub(_) => true,
+            Op::Replace(..) | Op::Partial { .. } | Op::Json(_) | Op::Scrub { .. } => true,
             Op::Each(m) => m.keeps_input_text(),
             _ => false,
         }

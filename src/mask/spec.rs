@@ -326,7 +326,12 @@ pub enum MaskSpec {
     /// Maskers at JSONPath locations inside jsonb documents.
     Json(Vec<(String, MaskSpec)>),
     /// Find and replace personal data inside free text.
-    Scrub(Vec<ScrubKind>),
+    Scrub {
+        /// What is looked for.
+        kinds: Vec<ScrubKind>,
+        /// The locale of the fake names that replace names found.
+        locale: Locale,
+    },
     /// The masker applied to every element of an array.
     Each(Box<MaskSpec>),
     /// `fake: phone, unique: true`: the input's layout and country code kept,
@@ -339,6 +344,14 @@ pub enum MaskSpec {
 }
 
 impl MaskSpec {
+    /// `scrub: [KINDS]` with names replaced in the `en` locale.
+    pub fn scrub(kinds: Vec<ScrubKind>) -> MaskSpec {
+        MaskSpec::Scrub {
+            kinds,
+            locale: Locale::En,
+        }
+    }
+
     /// `tokenize: FORMAT` with no options.
     pub fn tokenize(format: TokenFormat) -> MaskSpec {
         MaskSpec::Tokenize {

@@ -34,6 +34,18 @@ pub(super) fn masker_names(cfg: &MaskerConfig) -> Vec<&'static str> {
     .collect()
 }
 
+/// The locale a mapping asks for, or the rules' default.
+fn locale_of(cfg: &MaskerConfig, default_locale: &str) -> Result<Locale, String> {
+    let name = cfg
+        .locale
+        .as_ref()
+        .map(|l| l.value.as_str())
+        .unwrap_or(default_locale);
+    Locale::parse(name).ok_or_else(|| {
+        format!("unknown locale `{name}`: this version has en, id (Indonesia), sg (Singapore)")
+    })
+}
+
 /// The masker a mapping names, with its options checked; `Err` says what
 /// is wrong (the caller adds the column and the place).
 pub(super) fn mask_spec(
@@ -87,13 +99,7 @@ pub(super) fn mask_spec(
                 FakeKind::names().join(", ")
             )
         })?;
-        let locale_name = cfg
-            .locale
-            .as_ref()
-            .map(|l| l.value.as_str())
-            .unwrap_or(default_locale);
-        let locale = Locale::parse(locale_name)
-            .ok_or_else(|| format!("unknown locale `{locale_name}`: this version has en, id (Indonesia), sg (Singapore)"))?;
+        let locale = locale_of(cfg, default_locale)?;
         if cfg.unique.as_ref().is_some_and(|u| u.value) {
             match kind {
                 FakeKind::Email | FakeKind::Uuid => {}
@@ -225,7 +231,7 @@ pub(super) fn mask_spec(
         return Ok(MaskSpec::Each(Box::new(spec)));
     }
     if let Some(list) = &cfg.scrub {
-        only(&[])?;
+        only(&["locale"])?;
         let mut kinds = Vec::new();
         for k in list {
             kinds.push(ScrubKind::parse(&k.value).ok_or_else(|| {
@@ -239,7 +245,14 @@ pub(super) fn mask_spec(
         if kinds.is_empty() {
             return Err("scrub needs at least one kind, e.g. [email, phone]".into());
         }
-        return Ok(MaskSpec::Scrub(kinds));
+        if cfg.locale.is_some() && !kinds.contains(&ScrubKind::Name) {
+            return Err(
+                "option `locale` of scrub sets the locale of the fake names; add `name` to the kinds or remove it"
+                    .into(),
+            );
+        }
+        let locale = locale_of(cfg, default_locale)?;
+        return Ok(MaskSpec::Scrub { kinds, locale });
     }
     Err("no masker given".into())
 }

@@ -124,9 +124,10 @@ pub fn text_candidates(f: &Finding, unique: bool, max_chars: Option<usize>) -> V
     c
 }
 
-/// `{ scrub: [...] }` for these kinds (every kind when none is given).
+/// `{ scrub: [...] }` for these kinds (when none is given, the kinds a
+/// rule is drafted with: [`ScrubKind::suggested`], every kind but `name`).
 pub fn scrub(kinds: &[ScrubKind]) -> String {
-    let all = ScrubKind::all();
+    let all = ScrubKind::suggested();
     let kinds: Vec<&str> = if kinds.is_empty() { &all[..] } else { kinds }
         .iter()
         .map(|k| k.name())

@@ -274,9 +274,10 @@ pub fn scan_kind(k: ScrubKind) -> Kind {
         ScrubKind::Phone => Kind::Phone,
         ScrubKind::Card => Kind::Card,
         ScrubKind::Ip => Kind::Ip,
-        ScrubKind::Nik | ScrubKind::Nric => Kind::NationalId,
+        ScrubKind::Nik | ScrubKind::Nric | ScrubKind::IdNumber => Kind::NationalId,
         ScrubKind::Iban => Kind::Iban,
         ScrubKind::Url => Kind::Url,
+        ScrubKind::Name => Kind::Name,
     }
 }
 

@@ -22,6 +22,7 @@ mod masking;
 mod scan;
 mod scan_data;
 mod schema_objects;
+mod scrub;
 mod snapshot;
 mod standby;
 mod subset;

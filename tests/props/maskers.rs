@@ -57,9 +57,17 @@ fn keyed_specs() -> Vec<(MaskSpec, ValueShape)> {
         .into_iter()
         .filter_map(ScrubKind::parse)
         .collect();
-    v.push((MaskSpec::Scrub(kinds.clone()), ValueShape::text()));
+    v.push((MaskSpec::scrub(kinds.clone()), ValueShape::text()));
+    for locale in [Locale::Id, Locale::Sg] {
+        let spec = MaskSpec::Scrub {
+            kinds: kinds.clone(),
+            locale,
+        };
+        v.push((spec.clone(), ValueShape::text()));
+        v.push((spec, citext()));
+    }
     for k in kinds {
-        v.push((MaskSpec::Scrub(vec![k]), ValueShape::text()));
+        v.push((MaskSpec::scrub(vec![k]), ValueShape::text()));
     }
     v.push((MaskSpec::UniquePhone { domain: None }, ValueShape::text()));
     v.push((MaskSpec::Shift(Shift::Days(30)), ValueShape::Date));
@@ -117,7 +125,7 @@ fn unkeyed_specs() -> Vec<(MaskSpec, ValueShape)> {
         ),
         (MaskSpec::Each(Box::new(MaskSpec::Null)), text_array.clone()),
         (
-            MaskSpec::Each(Box::new(MaskSpec::Scrub(vec![ScrubKind::Email]))),
+            MaskSpec::Each(Box::new(MaskSpec::scrub(vec![ScrubKind::Email]))),
             text_array,
         ),
         (

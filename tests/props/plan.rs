@@ -102,6 +102,8 @@ const COLUMNS: &[&str] = &[
     "email: { tokenize: email }",
     "email: { fake: email, unique: true }",
     "email: { scrub: [email, nope] }",
+    "email: { scrub: [name, id_number], locale: sg }",
+    "email: { scrub: [email], locale: id }",
     "email: { template: \"{nope}\" }",
     "email: { sql: \"lower(email)\" }",
     "email: { value: x, fake: name }",

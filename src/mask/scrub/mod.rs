@@ -7,22 +7,31 @@
 //! Candidates are found by pattern and then validated where the format has
 //! a check (Luhn for cards, mod 97 for IBANs, the check letter of an
 //! NRIC/FIN, the region and birth date of a NIK), which keeps order numbers
-//! and dates from being taken for personal data.
+//! and dates from being taken for personal data; a keyword next to a
+//! candidate (`NIK`, `card`, `HP`, `rekening`, …) makes it personal even
+//! when its check fails. Names are found by their context and the locale
+//! dictionaries, and become the `fake: name` of the rule's locale.
 //!
 //! This file is the scanner (a long text is searched in pieces, overlaps
 //! resolved by priority) and the replacements; `detect.rs` finds and
-//! validates candidates, `url.rs` masks URLs.
+//! validates candidates, `cue.rs` reads keywords, `name.rs` and `words.rs`
+//! find names, `url.rs` masks URLs.
 
+#[cfg(test)]
+mod corpus;
+mod cue;
 mod detect;
+mod name;
 #[cfg(test)]
 mod tests;
 mod url;
+mod words;
 
 pub use detect::ScrubKind;
 
-use detect::PRIORITY;
 #[cfg(test)]
 use detect::{iban_ok, nik_ok};
+use detect::{Scan, PRIORITY};
 use url::mask_url;
 
 use super::{fake_values, tokenize, FakeKind, Locale, MaskKey};
@@ -47,37 +56,44 @@ fn mask_iban(key: &MaskKey, found: &str, out: &mut String) {
 }
 
 /// Replace every match of `kinds` in `input`; append the result to `out`.
-/// Returns how many replacements were made.
-pub fn scrub(key: &MaskKey, kinds: &[ScrubKind], input: &str, out: &mut String) -> usize {
+/// Names become the `fake: name` of `locale`. Returns how many
+/// replacements were made.
+pub fn scrub(
+    key: &MaskKey,
+    kinds: &[ScrubKind],
+    locale: Locale,
+    input: &str,
+    out: &mut String,
+) -> usize {
     let mut buf = String::new();
-    scrub_in_pieces(key, kinds, input, &mut buf, &mut |part| out.push_str(part))
+    scrub_in_pieces(key, kinds, locale, input, &mut buf, &mut |part| {
+        out.push_str(part)
+    })
 }
 
-/// What scrub with every kind would replace in `input`: each finding's
-/// byte range and kind, in order, without overlaps. A URL counts only when
-/// masking it changes it (personal data in its path or query, or a
-/// parameter named like personal data or a secret). For `doppel scan`,
-/// which reports what kinds a text holds.
+/// What scrub with the checked kinds ([`ScrubKind::checked`]: not names
+/// or id_numbers) would replace in `input`: each finding's byte range and
+/// kind, in order, without overlaps. A URL counts only when masking it
+/// changes it (personal data in its path or query, or a parameter named
+/// like personal data or a secret). For `doppel scan`, which reports what
+/// kinds a text holds.
 pub fn detect(input: &str) -> Vec<(std::ops::Range<usize>, ScrubKind)> {
     let probe = MaskKey::new(b"doppel scan: what would scrub replace");
+    let kinds = ScrubKind::checked();
+    let scan = Scan {
+        kinds: &kinds,
+        cues: true,
+    };
     let mut out = String::new();
-    pieces(input)
-        .scan(0usize, |offset, piece| {
-            let at = *offset;
-            *offset += piece.len();
-            Some((at, piece))
-        })
-        .flat_map(|(at, piece)| {
-            spans(&PRIORITY, piece)
-                .into_iter()
-                .map(move |s| (at + s.start as usize..at + s.end as usize, s.kind))
-        })
-        .filter(|(r, kind)| {
-            *kind != ScrubKind::Url || {
+    find_with(scan, input)
+        .into_iter()
+        .filter(|&(s, e, kind)| {
+            kind != ScrubKind::Url || {
                 out.clear();
-                mask_url(&probe, &PRIORITY, &input[r.clone()], &mut out)
+                mask_url(&probe, &kinds, Locale::En, &input[s..e], &mut out)
             }
         })
+        .map(|(s, e, kind)| (s..e, kind))
         .collect()
 }
 
@@ -85,8 +101,13 @@ pub fn detect(input: &str) -> Vec<(std::ops::Range<usize>, ScrubKind)> {
 /// in order; where two overlap the kind earlier in [`PRIORITY`] wins.
 #[cfg(test)]
 pub fn find(kinds: &[ScrubKind], input: &str) -> Vec<(usize, usize, ScrubKind)> {
-    spans(kinds, input)
-        .into_iter()
+    find_with(Scan { kinds, cues: true }, input)
+}
+
+/// [`find`], with or without keywords.
+fn find_with(scan: Scan, input: &str) -> Vec<(usize, usize, ScrubKind)> {
+    pieces(input)
+        .flat_map(|piece| spans(scan, input, piece))
         .map(|s| (s.start as usize, s.end as usize, s.kind))
         .collect()
 }
@@ -101,33 +122,49 @@ struct Span {
     kind: ScrubKind,
 }
 
-/// [`find`]'s spans, compactly. Each pattern's matches come in order and
-/// never overlap one another, so each pattern's accepted matches are
-/// gathered apart and merged into the sorted spans taken before it: the
-/// same result as checking one match at a time, in time n log n.
-fn spans(kinds: &[ScrubKind], input: &str) -> Vec<Span> {
+/// The spans found in `text[piece]`, compactly. Matches are searched in
+/// the piece (no pattern matches across the bytes pieces are cut at), but
+/// checked against the whole text, so that the words around a match (a
+/// keyword, a greeting) count across a cut too. Each pattern's matches
+/// come in order and never overlap one another, so each pattern's
+/// accepted spans are gathered apart and merged into the sorted spans
+/// taken before it: the same result as checking one span at a time, in
+/// time n log n.
+fn spans(scan: Scan, text: &str, piece: std::ops::Range<usize>) -> Vec<Span> {
+    let base = piece.start;
+    let cues = scan.cues && cue::any_near(text, piece.clone());
+    let hay = &text[piece];
     let mut taken: Vec<Span> = Vec::new();
-    for kind in PRIORITY.into_iter().filter(|k| kinds.contains(k)) {
-        for re in kind.regexes() {
+    let mut accepted: Vec<(usize, usize)> = Vec::new();
+    for kind in PRIORITY.into_iter().filter(|k| scan.kinds.contains(k)) {
+        for pat in kind.patterns() {
+            if pat.cue_only && !cues {
+                continue;
+            }
             let mut new: Vec<Span> = Vec::new();
-            for m in re.find_iter(input) {
+            for m in pat.re.find_iter(hay) {
                 if m.start() == m.end() {
                     continue;
                 }
-                let Some(end) = kind.validate(input, m.start(), m.end()) else {
+                let found = (base + m.start(), base + m.end());
+                // A keyword-only match is accepted whole or not at all: one
+                // that overlaps what is taken needs no keyword looked for.
+                if pat.cue_only && overlaps(&taken, &new, found) {
                     continue;
-                };
-                // Only the last span starting before `end` can overlap; of
-                // this pattern's own, the last one (a validated end can
-                // reach past the match).
-                let i = taken.partition_point(|s| (s.start as usize) < end);
-                let overlaps = (i > 0 && m.start() < taken[i - 1].end as usize)
-                    || new.last().is_some_and(|l| m.start() < l.end as usize);
-                let (Ok(start), Ok(end)) = (u32::try_from(m.start()), u32::try_from(end)) else {
-                    continue;
-                };
-                if !overlaps {
-                    new.push(Span { start, end, kind });
+                }
+                accepted.clear();
+                kind.accept(text, found, pat.cue_only, scan, &mut accepted);
+                for &(start, end) in &accepted {
+                    let (Ok(s), Ok(e)) = (u32::try_from(start), u32::try_from(end)) else {
+                        continue;
+                    };
+                    if !overlaps(&taken, &new, (start, end)) {
+                        new.push(Span {
+                            start: s,
+                            end: e,
+                            kind,
+                        });
+                    }
                 }
             }
             if !new.is_empty() {
@@ -136,6 +173,16 @@ fn spans(kinds: &[ScrubKind], input: &str) -> Vec<Span> {
         }
     }
     taken
+}
+
+/// Whether `start..end` overlaps a span taken before this pattern or the
+/// last one this pattern took. Only the last span starting before `end`
+/// can overlap of the first (they do not overlap one another); of this
+/// pattern's own, the last one.
+fn overlaps(taken: &[Span], new: &[Span], (start, end): (usize, usize)) -> bool {
+    let i = taken.partition_point(|s| (s.start as usize) < end);
+    (i > 0 && start < taken[i - 1].end as usize)
+        || new.last().is_some_and(|l| start < l.end as usize)
 }
 
 /// Two lists of spans sorted by start, as one.
@@ -172,7 +219,7 @@ fn is_cut(b: u8) -> bool {
 
 /// `input` in pieces of at least [`PIECE`] bytes (but the last), each
 /// ending just after a cut byte; a text without cut bytes is one piece.
-fn pieces(input: &str) -> impl Iterator<Item = &str> {
+fn pieces(input: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     let b = input.as_bytes();
     let mut start = 0;
     std::iter::from_fn(move || {
@@ -185,7 +232,7 @@ fn pieces(input: &str) -> impl Iterator<Item = &str> {
             .position(|&c| is_cut(c))
             .map_or(b.len(), |p| from + p + 1);
         // Cut bytes are ASCII, so `end` is on a character boundary.
-        let piece = &input[start..end];
+        let piece = start..end;
         start = end;
         Some(piece)
     })
@@ -198,33 +245,25 @@ fn pieces(input: &str) -> impl Iterator<Item = &str> {
 pub fn scrub_in_pieces(
     key: &MaskKey,
     kinds: &[ScrubKind],
+    locale: Locale,
     input: &str,
     buf: &mut String,
     emit: &mut dyn FnMut(&str),
 ) -> usize {
-    pieces(input)
-        .map(|piece| scrub_piece(key, kinds, piece, buf, emit))
-        .sum()
-}
-
-fn scrub_piece(
-    key: &MaskKey,
-    kinds: &[ScrubKind],
-    input: &str,
-    buf: &mut String,
-    emit: &mut dyn FnMut(&str),
-) -> usize {
+    let scan = Scan { kinds, cues: true };
     let mut last = 0;
     let mut n = 0;
-    for span in spans(kinds, input) {
-        let (s, e, kind) = (span.start as usize, span.end as usize, span.kind);
-        emit(&input[last..s]);
-        buf.clear();
-        if replace(key, kinds, kind, &input[s..e], buf) {
-            n += 1;
+    for piece in pieces(input) {
+        for span in spans(scan, input, piece) {
+            let (s, e, kind) = (span.start as usize, span.end as usize, span.kind);
+            emit(&input[last..s]);
+            buf.clear();
+            if replace(key, kinds, locale, kind, &input[s..e], buf) {
+                n += 1;
+            }
+            emit(buf);
+            last = e;
         }
-        emit(buf);
-        last = e;
     }
     emit(&input[last..]);
     n
@@ -235,6 +274,7 @@ fn scrub_piece(
 fn replace(
     key: &MaskKey,
     kinds: &[ScrubKind],
+    locale: Locale,
     kind: ScrubKind,
     found: &str,
     out: &mut String,
@@ -274,9 +314,33 @@ fn replace(
             out,
         ),
         ScrubKind::Iban => mask_iban(key, found, out),
-        ScrubKind::Url => return mask_url(key, kinds, found, out),
+        // The token `tokenize: preserve` gives: letters stay letters,
+        // digits digits, the rest as it is.
+        ScrubKind::IdNumber => {
+            tokenize::preserve_class(key, "tokenize/preserve", found, false, out)
+        }
+        // The name `fake: name` gives in the rule's locale.
+        ScrubKind::Name => fake_values::fake_in(
+            key,
+            name_domain(locale),
+            FakeKind::Name,
+            locale,
+            found,
+            None,
+            out,
+        ),
+        ScrubKind::Url => return mask_url(key, kinds, locale, found, out),
     }
     true
+}
+
+/// The domain of `fake: name` in `locale` (as a column masker builds it).
+fn name_domain(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "fake/name/en",
+        Locale::Id => "fake/name/id",
+        Locale::Sg => "fake/name/sg",
+    }
 }
 
 /// How much of a phone number to keep: `+CC` up to its separator, or a

@@ -2,8 +2,8 @@
 //! query values are decoded, scrubbed and re-encoded, and parameters named
 //! like personal data or secrets become keyed tokens.
 
-use super::{scrub, ScrubKind, PRIORITY};
-use crate::mask::{tokenize, MaskKey};
+use super::{scrub, ScrubKind};
+use crate::mask::{tokenize, Locale, MaskKey};
 
 /// Query parameters whose values are personal data or secrets whatever they look like.
 const SENSITIVE_PARAMS: &[&str] = &[
@@ -64,14 +64,28 @@ fn sensitive_param(name: &str) -> bool {
 /// Mask a URL: its path and fragment are scrubbed as text; each query value
 /// is percent-decoded, scrubbed, and re-encoded; values of sensitive
 /// parameters become keyed tokens. Scheme, host and parameter names stay.
-pub(super) fn mask_url(key: &MaskKey, kinds: &[ScrubKind], url: &str, out: &mut String) -> bool {
+/// A rule that lists only `url` searches the parts for the kinds with a
+/// check (not `name` or `id_number`, which a rule asks for by name).
+pub(super) fn mask_url(
+    key: &MaskKey,
+    kinds: &[ScrubKind],
+    locale: Locale,
+    url: &str,
+    out: &mut String,
+) -> bool {
     let inner: Vec<ScrubKind> = kinds
         .iter()
         .copied()
         .filter(|k| *k != ScrubKind::Url)
         .collect();
-    let all_inner: Vec<ScrubKind> = PRIORITY[1..].to_vec();
-    let inner = if inner.is_empty() { all_inner } else { inner };
+    let inner = if inner.is_empty() {
+        ScrubKind::checked()
+            .into_iter()
+            .filter(|k| *k != ScrubKind::Url)
+            .collect()
+    } else {
+        inner
+    };
     let (before_frag, frag) = match url.split_once('#') {
         Some((a, f)) => (a, Some(f)),
         None => (url, None),
@@ -81,7 +95,7 @@ pub(super) fn mask_url(key: &MaskKey, kinds: &[ScrubKind], url: &str, out: &mut 
         None => (before_frag, None),
     };
     let start = out.len();
-    let mut changed = scrub(key, &inner, base, out) > 0;
+    let mut changed = scrub(key, &inner, locale, base, out) > 0;
     if let Some(q) = query {
         out.push('?');
         for (i, pair) in q.split('&').enumerate() {
@@ -99,7 +113,7 @@ pub(super) fn mask_url(key: &MaskKey, kinds: &[ScrubKind], url: &str, out: &mut 
             out.push('=');
             let decoded = percent_decode(value);
             let mut masked = String::new();
-            let hits = scrub(key, &inner, &decoded, &mut masked);
+            let hits = scrub(key, &inner, locale, &decoded, &mut masked);
             if hits > 0 {
                 percent_encode(&masked, out);
                 changed = true;
@@ -113,7 +127,7 @@ pub(super) fn mask_url(key: &MaskKey, kinds: &[ScrubKind], url: &str, out: &mut 
     }
     if let Some(f) = frag {
         out.push('#');
-        changed |= scrub(key, &inner, f, out) > 0;
+        changed |= scrub(key, &inner, locale, f, out) > 0;
     }
     if !changed {
         out.truncate(start);

@@ -100,7 +100,7 @@ fn golden_outputs_of_the_second_family() {
             "secret-value",
         ),
         (
-            MaskSpec::Scrub(vec![ScrubKind::Email, ScrubKind::Phone]),
+            MaskSpec::scrub(vec![ScrubKind::Email, ScrubKind::Phone]),
             text(),
             "mail a@b.co or +62 812 3456 7890",
         ),
@@ -166,7 +166,7 @@ fn golden_outputs_of_the_third_family() {
             "ORD-2024-001",
         ),
         (
-            MaskSpec::Scrub(vec![
+            MaskSpec::scrub(vec![
                 ScrubKind::Nik,
                 ScrubKind::Nric,
                 ScrubKind::Iban,
