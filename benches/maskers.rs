@@ -49,6 +49,9 @@ fn maskers(c: &mut Criterion) {
     let notes: Vec<String> = (0..1024)
         .map(|i| format!("Ticket {i}: customer user{i}@corp.example.com called from +62 812-3456-{:04} about invoice INV-{i} and card 4111 1111 1111 1111.", i % 10_000))
         .collect();
+    let named_notes: Vec<String> = (0..1024)
+        .map(|i| format!("Dear Budi Santoso, ticket {i}: NIK 31740123456789{:02} is not registered; HP {}, no. rekening BCA 12345{:05}.", i % 100, 812_345_000 + i, i))
+        .collect();
     let docs: Vec<String> = (0..1024)
         .map(|i| format!("{{\"id\": {i}, \"email\": \"user{i}@corp.example.com\", \"tags\": [\"a\", \"b\"], \"address\": {{\"street\": \"{i} Main St\", \"city\": \"Jakarta\"}}}}"))
         .collect();
@@ -136,6 +139,17 @@ fn maskers(c: &mut Criterion) {
             ),
             text.clone(),
             &notes,
+        ),
+        (
+            "scrub_ten_kinds_named_notes",
+            MaskSpec::scrub(
+                ScrubKind::names()
+                    .into_iter()
+                    .filter_map(ScrubKind::parse)
+                    .collect(),
+            ),
+            text.clone(),
+            &named_notes,
         ),
         (
             "json_two_paths",
