@@ -5,7 +5,7 @@
 //! sessions on the live copy are waited for or ended, as asked.
 
 use std::io::{BufRead, BufReader};
-use std::process::Child;
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -395,4 +395,38 @@ async fn a_second_swap_run_is_refused_naming_the_first() {
     let _ = first.wait();
     // The lock went with the killed run.
     assert_ok(&swap_run(&src, &live, &rules, &[]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_before_the_swap_drops_the_new_database_and_keeps_the_live_copy() {
+    let src = TestDb::create("swapterm_src").await;
+    src.exec(SOURCE).await;
+    let live = Live::new("term");
+    let rules = Rules::new(RULES);
+    assert_ok(&swap_run(&src, &live, &rules, &[]));
+    let before = live.state().await;
+    src.exec("INSERT INTO accounts VALUES (8888, 't@corp.example')")
+        .await;
+    let mut child = spawn_swap(&src, &live, &rules, "swap");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
+    assert!(
+        lines.by_ref().any(|l| l.contains("paused before swap")),
+        "the run never reached the swap"
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let rest: Vec<String> = lines.collect();
+    let code = child.wait().expect("wait").code();
+    assert_eq!(code, Some(143), "{rest:?}");
+    let log = rest.join("\n");
+    assert!(
+        log.contains("is unchanged; removed the new copy's database"),
+        "{log}"
+    );
+    assert_eq!(live.existing().await, vec![live.name.clone()]);
+    assert_eq!(live.state().await, before);
 }
