@@ -62,6 +62,20 @@ pub(super) struct Compiled {
     pub(super) describe: String,
 }
 
+/// The op, domain, description and keyedness of a masker being compiled.
+type Parts = (Op, String, String, bool);
+
+/// What the compilers of each spec need to know about the column.
+struct Column<'a> {
+    shape: &'a ValueShape,
+    text_like: bool,
+    max_chars: Option<usize>,
+}
+
+fn fail<T>(m: String) -> Result<T, MaskBuildError> {
+    Err(MaskBuildError(m))
+}
+
 impl Masker {
     /// Compile `spec` for a column of `shape` under `key`.
     pub fn new(
@@ -69,7 +83,6 @@ impl Masker {
         key: &MaskKey,
         shape: &ValueShape,
     ) -> Result<Masker, MaskBuildError> {
-        let text_like = matches!(shape, ValueShape::Text { .. });
         let (max_chars, fold_case) = match shape {
             ValueShape::Text {
                 max_chars,
@@ -77,25 +90,14 @@ impl Masker {
             } => (*max_chars, *case_insensitive),
             _ => (None, false),
         };
-        let err = |m: String| Err(MaskBuildError(m));
+        let col = Column {
+            shape,
+            text_like: matches!(shape, ValueShape::Text { .. }),
+            max_chars,
+        };
         let (op, domain, describe, keyed) = match spec {
             MaskSpec::Null => (Op::Null, String::new(), "null".to_string(), false),
-            MaskSpec::Value(v) => {
-                if let Some(n) = max_chars {
-                    if v.chars().count() > n {
-                        return err(format!(
-                            "value is {} characters, the column holds at most {n}",
-                            v.chars().count()
-                        ));
-                    }
-                }
-                (
-                    Op::Value(v.clone()),
-                    String::new(),
-                    format!("value({v:?})"),
-                    false,
-                )
-            }
+            MaskSpec::Value(v) => value(v, &col)?,
             MaskSpec::Tokenize {
                 format,
                 length,
@@ -107,161 +109,20 @@ impl Masker {
                 kind,
                 locale,
                 domain,
-            } => {
-                if !kind.fits(shape) {
-                    return err(format!(
-                        "fake {} cannot produce a value for a column of type {shape}",
-                        kind.tag()
-                    ));
-                }
-                if let Some(n) = max_chars {
-                    let need = fake_values::min_chars(*kind);
-                    if n < need {
-                        return err(format!(
-                            "fake {} needs at least {need} characters, the column holds {n}",
-                            kind.tag()
-                        ));
-                    }
-                }
-                let dom = domain
-                    .clone()
-                    .unwrap_or_else(|| format!("fake/{}/{}", kind.tag(), locale.tag()));
-                let mut d = format!("fake({}, {})", kind.tag(), locale.tag());
-                if domain.is_some() {
-                    d.push_str(&format!(" domain {dom:?}"));
-                }
-                (
-                    Op::Fake {
-                        kind: *kind,
-                        locale: *locale,
-                        max_chars,
-                    },
-                    dom,
-                    d,
-                    true,
-                )
-            }
+            } => fake(*kind, *locale, domain, &col)?,
             MaskSpec::Partial {
                 keep_start,
                 keep_end,
                 with,
-            } => {
-                if !text_like {
-                    return err(format!("partial masks text; the column is {shape}"));
-                }
-                (
-                    Op::Partial {
-                        keep_start: *keep_start,
-                        keep_end: *keep_end,
-                        with: *with,
-                    },
-                    String::new(),
-                    format!("partial(keep_start {keep_start}, keep_end {keep_end}, with {with:?})"),
-                    false,
-                )
-            }
-            MaskSpec::Shift(sh) => {
-                let op = match (sh, shape) {
-                    (Shift::Days(d), ValueShape::Date | ValueShape::Timestamp) => Op::ShiftDate(*d),
-                    (Shift::Days(_), _) => {
-                        return err(format!(
-                            "shift days needs a date or timestamp column; the column is {shape}"
-                        ))
-                    }
-                    (_, ValueShape::Number) => Op::ShiftNumber(*sh),
-                    _ => {
-                        return err(format!(
-                            "shift amount/percent needs a numeric column; the column is {shape}"
-                        ))
-                    }
-                };
-                let d = match sh {
-                    Shift::Days(n) => format!("shift(days {n})"),
-                    Shift::Amount(a) => format!("shift(amount {a})"),
-                    Shift::Percent(p) => format!("shift(percent {p})"),
-                };
-                (op, "shift".to_string(), d, true)
-            }
-            MaskSpec::Generalize(g) => {
-                if !matches!(shape, ValueShape::Date | ValueShape::Timestamp) {
-                    return err(format!(
-                        "generalize needs a date or timestamp column; the column is {shape} (use round for numbers)"
-                    ));
-                }
-                (
-                    Op::Generalize(*g),
-                    String::new(),
-                    format!("generalize(to {})", g.name()),
-                    false,
-                )
-            }
-            MaskSpec::Round(step) => {
-                let bits = match shape {
-                    ValueShape::Int16 => Some(16),
-                    ValueShape::Int32 => Some(32),
-                    ValueShape::Int64 => Some(64),
-                    ValueShape::Number => None,
-                    _ => return err(format!("round needs a numeric column; the column is {shape} (use generalize for dates)")),
-                };
-                if bits.is_some() && step.exponent <= 0 {
-                    return err(
-                        "round to 1 or less leaves an integer unchanged: round to 10, 100, 1000…"
-                            .into(),
-                    );
-                }
-                if step.exponent > 30 {
-                    return err("round step too large (at most 1e30)".into());
-                }
-                let unit = if step.exponent >= 0 {
-                    format!("1{}", "0".repeat(step.exponent as usize))
-                } else {
-                    format!("0.{}1", "0".repeat((-step.exponent - 1) as usize))
-                };
-                (
-                    Op::Round(*step, bits),
-                    String::new(),
-                    format!("round({unit})"),
-                    false,
-                )
-            }
-            MaskSpec::Replace { pattern, with } => {
-                if !text_like {
-                    return err(format!("replace works on text; the column is {shape}"));
-                }
-                let re = regex::Regex::new(pattern)
-                    .map_err(|e| MaskBuildError(format!("replace pattern {pattern:?}: {e}")))?;
-                (
-                    Op::Replace(re, with.clone(), max_chars),
-                    String::new(),
-                    format!("replace({pattern:?} → {with:?})"),
-                    false,
-                )
-            }
-            MaskSpec::Json(paths) => {
-                if !matches!(shape, ValueShape::Jsonb | ValueShape::Json) {
-                    return err(format!(
-                        "json masks json and jsonb documents; the column is {shape}"
-                    ));
-                }
-                let mut compiled = Vec::new();
-                let mut names = Vec::new();
-                for (path, inner) in paths {
-                    let steps = json::parse_path(path).map_err(MaskBuildError)?;
-                    let m = Masker::new(inner, key, &ValueShape::text())
-                        .map_err(|e| MaskBuildError(format!("{path}: {e}")))?;
-                    names.push(format!("{path} → {}", m.describe()));
-                    compiled.push((steps, m));
-                }
-                (
-                    Op::Json(compiled),
-                    String::new(),
-                    format!("json({})", names.join(", ")),
-                    true,
-                )
-            }
+            } => partial(*keep_start, *keep_end, *with, &col)?,
+            MaskSpec::Shift(sh) => shift(sh, &col)?,
+            MaskSpec::Generalize(g) => generalize(*g, &col)?,
+            MaskSpec::Round(step) => round(step, &col)?,
+            MaskSpec::Replace { pattern, with } => replace(pattern, with, &col)?,
+            MaskSpec::Json(paths) => json_paths(paths, key, &col)?,
             MaskSpec::UniquePhone { domain } => {
-                if !text_like {
-                    return err(format!("fake phone produces text; the column is {shape}"));
+                if !col.text_like {
+                    return fail(format!("fake phone produces text; the column is {shape}"));
                 }
                 let dom = domain.clone().unwrap_or_else(|| "fake/phone/unique".into());
                 (
@@ -273,7 +134,7 @@ impl Masker {
             }
             MaskSpec::Each(inner) => {
                 let ValueShape::Array(elem) = shape else {
-                    return err(format!(
+                    return fail(format!(
                         "each masks the elements of an array; the column is {shape}"
                     ));
                 };
@@ -282,26 +143,7 @@ impl Masker {
                 let keyed = m.is_keyed();
                 (Op::Each(m), String::new(), d, keyed)
             }
-            MaskSpec::Scrub { kinds, locale } => {
-                if !text_like {
-                    return err(format!("scrub works on text; the column is {shape}"));
-                }
-                let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
-                let mut d = format!("scrub({}", names.join(", "));
-                if kinds.contains(&ScrubKind::Name) {
-                    d.push_str(&format!("; names {}", locale.tag()));
-                }
-                d.push(')');
-                (
-                    Op::Scrub {
-                        kinds: kinds.clone(),
-                        locale: *locale,
-                    },
-                    String::new(),
-                    d,
-                    true,
-                )
-            }
+            MaskSpec::Scrub { kinds, locale } => scrub(kinds, *locale, &col)?,
         };
         Ok(Masker(std::sync::Arc::new(Compiled {
             op,
@@ -313,6 +155,224 @@ impl Masker {
     }
 }
 
+/// `value: …`: a constant that must fit the column.
+fn value(v: &str, col: &Column) -> Result<Parts, MaskBuildError> {
+    if let Some(n) = col.max_chars {
+        if v.chars().count() > n {
+            return fail(format!(
+                "value is {} characters, the column holds at most {n}",
+                v.chars().count()
+            ));
+        }
+    }
+    Ok((
+        Op::Value(v.to_string()),
+        String::new(),
+        format!("value({v:?})"),
+        false,
+    ))
+}
+
+/// `fake: kind`: a keyed fake of a kind that fits the column.
+fn fake(
+    kind: FakeKind,
+    locale: Locale,
+    domain: &Option<String>,
+    col: &Column,
+) -> Result<Parts, MaskBuildError> {
+    if !kind.fits(col.shape) {
+        return fail(format!(
+            "fake {} cannot produce a value for a column of type {}",
+            kind.tag(),
+            col.shape
+        ));
+    }
+    if let Some(n) = col.max_chars {
+        let need = fake_values::min_chars(kind);
+        if n < need {
+            return fail(format!(
+                "fake {} needs at least {need} characters, the column holds {n}",
+                kind.tag()
+            ));
+        }
+    }
+    let dom = domain
+        .clone()
+        .unwrap_or_else(|| format!("fake/{}/{}", kind.tag(), locale.tag()));
+    let mut d = format!("fake({}, {})", kind.tag(), locale.tag());
+    if domain.is_some() {
+        d.push_str(&format!(" domain {dom:?}"));
+    }
+    let op = Op::Fake {
+        kind,
+        locale,
+        max_chars: col.max_chars,
+    };
+    Ok((op, dom, d, true))
+}
+
+/// `partial`: text only.
+fn partial(
+    keep_start: usize,
+    keep_end: usize,
+    with: char,
+    col: &Column,
+) -> Result<Parts, MaskBuildError> {
+    if !col.text_like {
+        return fail(format!("partial masks text; the column is {}", col.shape));
+    }
+    Ok((
+        Op::Partial {
+            keep_start,
+            keep_end,
+            with,
+        },
+        String::new(),
+        format!("partial(keep_start {keep_start}, keep_end {keep_end}, with {with:?})"),
+        false,
+    ))
+}
+
+/// `shift`: days for dates and timestamps, amount or percent for numbers.
+fn shift(sh: &Shift, col: &Column) -> Result<Parts, MaskBuildError> {
+    let shape = col.shape;
+    let op = match (sh, shape) {
+        (Shift::Days(d), ValueShape::Date | ValueShape::Timestamp) => Op::ShiftDate(*d),
+        (Shift::Days(_), _) => {
+            return fail(format!(
+                "shift days needs a date or timestamp column; the column is {shape}"
+            ))
+        }
+        (_, ValueShape::Number) => Op::ShiftNumber(*sh),
+        _ => {
+            return fail(format!(
+                "shift amount/percent needs a numeric column; the column is {shape}"
+            ))
+        }
+    };
+    let d = match sh {
+        Shift::Days(n) => format!("shift(days {n})"),
+        Shift::Amount(a) => format!("shift(amount {a})"),
+        Shift::Percent(p) => format!("shift(percent {p})"),
+    };
+    Ok((op, "shift".to_string(), d, true))
+}
+
+/// `generalize`: dates and timestamps only.
+fn generalize(g: Granularity, col: &Column) -> Result<Parts, MaskBuildError> {
+    if !matches!(col.shape, ValueShape::Date | ValueShape::Timestamp) {
+        return fail(format!(
+            "generalize needs a date or timestamp column; the column is {} (use round for numbers)",
+            col.shape
+        ));
+    }
+    Ok((
+        Op::Generalize(g),
+        String::new(),
+        format!("generalize(to {})", g.name()),
+        false,
+    ))
+}
+
+/// `round`: numbers, to a power of ten (above 1 for integers).
+fn round(step: &RoundStep, col: &Column) -> Result<Parts, MaskBuildError> {
+    let bits = match col.shape {
+        ValueShape::Int16 => Some(16),
+        ValueShape::Int32 => Some(32),
+        ValueShape::Int64 => Some(64),
+        ValueShape::Number => None,
+        shape => {
+            return fail(format!(
+                "round needs a numeric column; the column is {shape} (use generalize for dates)"
+            ))
+        }
+    };
+    if bits.is_some() && step.exponent <= 0 {
+        return fail(
+            "round to 1 or less leaves an integer unchanged: round to 10, 100, 1000…".into(),
+        );
+    }
+    if step.exponent > 30 {
+        return fail("round step too large (at most 1e30)".into());
+    }
+    let unit = if step.exponent >= 0 {
+        format!("1{}", "0".repeat(step.exponent as usize))
+    } else {
+        format!("0.{}1", "0".repeat((-step.exponent - 1) as usize))
+    };
+    Ok((
+        Op::Round(*step, bits),
+        String::new(),
+        format!("round({unit})"),
+        false,
+    ))
+}
+
+/// `replace`: a regular expression over text.
+fn replace(pattern: &str, with: &str, col: &Column) -> Result<Parts, MaskBuildError> {
+    if !col.text_like {
+        return fail(format!(
+            "replace works on text; the column is {}",
+            col.shape
+        ));
+    }
+    let re = regex::Regex::new(pattern)
+        .map_err(|e| MaskBuildError(format!("replace pattern {pattern:?}: {e}")))?;
+    Ok((
+        Op::Replace(re, with.to_string(), col.max_chars),
+        String::new(),
+        format!("replace({pattern:?} → {with:?})"),
+        false,
+    ))
+}
+
+/// `json`: a masker per path, each compiled for text.
+fn json_paths(
+    paths: &[(String, MaskSpec)],
+    key: &MaskKey,
+    col: &Column,
+) -> Result<Parts, MaskBuildError> {
+    if !matches!(col.shape, ValueShape::Jsonb | ValueShape::Json) {
+        return fail(format!(
+            "json masks json and jsonb documents; the column is {}",
+            col.shape
+        ));
+    }
+    let mut compiled = Vec::new();
+    let mut names = Vec::new();
+    for (path, inner) in paths {
+        let steps = json::parse_path(path).map_err(MaskBuildError)?;
+        let m = Masker::new(inner, key, &ValueShape::text())
+            .map_err(|e| MaskBuildError(format!("{path}: {e}")))?;
+        names.push(format!("{path} → {}", m.describe()));
+        compiled.push((steps, m));
+    }
+    Ok((
+        Op::Json(compiled),
+        String::new(),
+        format!("json({})", names.join(", ")),
+        true,
+    ))
+}
+
+/// `scrub`: text only.
+fn scrub(kinds: &[ScrubKind], locale: Locale, col: &Column) -> Result<Parts, MaskBuildError> {
+    if !col.text_like {
+        return fail(format!("scrub works on text; the column is {}", col.shape));
+    }
+    let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+    let mut d = format!("scrub({}", names.join(", "));
+    if kinds.contains(&ScrubKind::Name) {
+        d.push_str(&format!("; names {}", locale.tag()));
+    }
+    d.push(')');
+    let op = Op::Scrub {
+        kinds: kinds.to_vec(),
+        locale,
+    };
+    Ok((op, String::new(), d, true))
+}
+
 /// The op, domain, description and keyedness of a `tokenize` masker.
 fn tokenize(
     format: TokenFormat,
@@ -322,7 +382,7 @@ fn tokenize(
     email_domain: &Option<String>,
     key: &MaskKey,
     shape: &ValueShape,
-) -> Result<(Op, String, String, bool), MaskBuildError> {
+) -> Result<Parts, MaskBuildError> {
     let text_like = matches!(shape, ValueShape::Text { .. });
     let max_chars = match shape {
         ValueShape::Text { max_chars, .. } => *max_chars,
