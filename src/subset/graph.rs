@@ -5,7 +5,7 @@
 //! every problem located in the rules file.
 
 use crate::catalog::{Catalog, Table};
-use crate::config::{expand_sql, Diagnostic, Diagnostics, LoadedRules, Loc};
+use crate::config::{expand_sql, Diagnostic, Diagnostics, LoadedRules, Loc, TenantConfig};
 use crate::pg::ident::split_dotted;
 use crate::pg::QualifiedName;
 use crate::plan::{suggest_table, Decision, Plan};
@@ -115,11 +115,76 @@ pub fn build(
 ) -> Result<Option<Graph>, Diagnostics> {
     let path = rules.path.as_path();
     let mut diags = Diagnostics::default();
-    let index_of = |name: &QualifiedName| plan.tables.iter().position(|t| &t.name == name);
-    let table_of = |i: usize| catalog.by_name(&plan.tables[i].name);
-
     // References are checked whether or not a tenant is configured.
-    let mut virtual_edges = Vec::new();
+    let virtual_edges = declared_references(rules, catalog, env, &mut diags);
+    let Some(tenant) = &rules.file.tenant else {
+        diags.into_result()?;
+        return Ok(None);
+    };
+    let tenant_column = tenant.column.value.clone();
+    let root = tenant_root(rules, catalog, plan, &mut diags);
+    check_tenant_column(path, catalog, tenant, &mut diags);
+    let mut excluded = Vec::new();
+    for e in &tenant.exclude_tenants {
+        match expand_sql(
+            path,
+            e,
+            env,
+            "exclude_tenants: an entry is empty; give tenant ids",
+        ) {
+            Ok(s) => excluded.push(s.trim().to_string()),
+            Err(d) => diags.push(d),
+        }
+    }
+    diags.into_result()?;
+    let Some((root, root_key, root_key_type)) = root else {
+        return Ok(None);
+    };
+    let index_of = |name: &QualifiedName| plan.tables.iter().position(|t| &t.name == name);
+    let root = index_of(&root.name).unwrap_or_default();
+    let nodes = nodes(catalog, plan, root, &tenant_column);
+    let mut edges = foreign_key_edges(catalog, plan, &tenant_column);
+    for (name, (from_t, from_c), (to_t, to_c), when) in virtual_edges {
+        let (Some(ci), Some(pi)) = (index_of(&from_t.name), index_of(&to_t.name)) else {
+            continue;
+        };
+        edges.push(edge(
+            name,
+            (ci, from_t, &from_c),
+            (pi, to_t, &to_c),
+            when,
+            &tenant_column,
+        ));
+    }
+    Ok(Some(Graph {
+        nodes,
+        edges,
+        root,
+        root_key,
+        root_key_type,
+        tenant_column,
+        excluded,
+    }))
+}
+
+/// A reference the rules declare: its name, the referencing and the
+/// referenced table and columns, and its condition.
+type DeclaredReference<'c> = (
+    String,
+    (&'c Table, Vec<String>),
+    (&'c Table, Vec<String>),
+    Option<String>,
+);
+
+/// The rules' `references:`, each checked against the catalog.
+fn declared_references<'c>(
+    rules: &LoadedRules,
+    catalog: &'c Catalog,
+    env: &dyn Fn(&str) -> Option<String>,
+    diags: &mut Diagnostics,
+) -> Vec<DeclaredReference<'c>> {
+    let path = rules.path.as_path();
+    let mut out = Vec::new();
     for (n, r) in rules.file.references.iter().enumerate() {
         let from = parse_columns(catalog, &r.from.value);
         let to = parse_columns(catalog, &r.to.value);
@@ -168,92 +233,96 @@ pub fn build(
             },
             None => None,
         };
-        virtual_edges.push((format!("references[{n}]"), from, to, when));
+        out.push((format!("references[{n}]"), from, to, when));
     }
+    out
+}
 
-    let Some(tenant) = &rules.file.tenant else {
-        diags.into_result()?;
-        return Ok(None);
-    };
-    let tenant_column = tenant.column.value.clone();
+/// `tenant.root`: the table, its one-column primary key and that key's
+/// type, when the root exists, has such a key and has rows copied.
+fn tenant_root<'c>(
+    rules: &LoadedRules,
+    catalog: &'c Catalog,
+    plan: &Plan,
+    diags: &mut Diagnostics,
+) -> Option<(&'c Table, String, String)> {
+    let path = rules.path.as_path();
+    let tenant = rules.file.tenant.as_ref()?;
     let root_name = QualifiedName::parse_user(&tenant.root.value);
     let root = root_name.as_ref().and_then(|n| {
         let t = catalog.by_name(n)?;
         Some(catalog.rule_table(t))
     });
-    let mut root_key = None;
-    match root {
-        None => diags.push(Diagnostic::at(
+    let Some(t) = root else {
+        diags.push(Diagnostic::at(
             Loc::of(path, &tenant.root),
             format!(
                 "tenant.root `{}`: no such table in the source{}; write schema.table, e.g. public.organisations",
                 tenant.root.value,
                 root_name.as_ref().map(|n| suggest_table(catalog, n)).unwrap_or_default()
             ),
-        )),
-        Some(t) => {
-            let pk = t.unique_keys.iter().find(|k| k.primary);
-            match pk {
-                Some(k) if k.columns.len() == 1 && !k.has_expressions => {
-                    root_key = t.column(&k.columns[0]).map(|c| (c.name.clone(), c.type_name.clone()))
-                }
-                _ => diags.push(Diagnostic::at(
-                    Loc::of(path, &tenant.root),
-                    format!(
-                        "tenant.root {}: the root needs a one-column primary key (the tenant id); it has {}",
-                        t.name,
-                        match pk {
-                            Some(k) => format!("a primary key on ({})", k.columns.join(", ")),
-                            None => "none".into(),
-                        }
-                    ),
-                )),
-            }
-            if let Some(i) = index_of(&t.name) {
-                if let Decision::SchemaOnly(why) = &plan.tables[i].decision {
-                    diags.push(Diagnostic::at(
-                        Loc::of(path, &tenant.root),
-                        format!(
-                            "tenant.root {} has no rows copied ({why}): a subset starts from its rows; give it a rule that copies them",
-                            t.name
-                        ),
-                    ));
-                }
-            }
+        ));
+        return None;
+    };
+    let pk = t.unique_keys.iter().find(|k| k.primary);
+    let key = match pk {
+        Some(k) if k.columns.len() == 1 && !k.has_expressions => t
+            .column(&k.columns[0])
+            .map(|c| (c.name.clone(), c.type_name.clone())),
+        _ => {
+            diags.push(Diagnostic::at(
+                Loc::of(path, &tenant.root),
+                format!(
+                    "tenant.root {}: the root needs a one-column primary key (the tenant id); it has {}",
+                    t.name,
+                    match pk {
+                        Some(k) => format!("a primary key on ({})", k.columns.join(", ")),
+                        None => "none".into(),
+                    }
+                ),
+            ));
+            None
+        }
+    };
+    if let Some(p) = plan.tables.iter().find(|p| p.name == t.name) {
+        if let Decision::SchemaOnly(why) = &p.decision {
+            diags.push(Diagnostic::at(
+                Loc::of(path, &tenant.root),
+                format!(
+                    "tenant.root {} has no rows copied ({why}): a subset starts from its rows; give it a rule that copies them",
+                    t.name
+                ),
+            ));
         }
     }
+    key.map(|(k, ty)| (t, k, ty))
+}
+
+/// `tenant.column` must be a column of some table.
+fn check_tenant_column(
+    path: &std::path::Path,
+    catalog: &Catalog,
+    tenant: &TenantConfig,
+    diags: &mut Diagnostics,
+) {
+    let column = &tenant.column.value;
     if !catalog
         .tables
         .iter()
-        .any(|t| t.parent.is_none() && t.column(&tenant_column).is_some())
+        .any(|t| t.parent.is_none() && t.column(column).is_some())
     {
         diags.push(Diagnostic::at(
             Loc::of(path, &tenant.column),
             format!(
-                "tenant.column `{tenant_column}`: no table of the source has this column; name the column that holds the tenant id (e.g. org_id)"
+                "tenant.column `{column}`: no table of the source has this column; name the column that holds the tenant id (e.g. org_id)"
             ),
         ));
     }
-    let mut excluded = Vec::new();
-    for e in &tenant.exclude_tenants {
-        match expand_sql(
-            path,
-            e,
-            env,
-            "exclude_tenants: an entry is empty; give tenant ids",
-        ) {
-            Ok(s) => excluded.push(s.trim().to_string()),
-            Err(d) => diags.push(d),
-        }
-    }
-    diags.into_result()?;
-    let (Some(root), Some((root_key, root_key_type))) = (root, root_key) else {
-        return Ok(None);
-    };
-    let root = index_of(&root.name).unwrap_or_default();
+}
 
-    let nodes: Vec<Node> = plan
-        .tables
+/// Each plan table's role.
+fn nodes(catalog: &Catalog, plan: &Plan, root: usize, tenant_column: &str) -> Vec<Node> {
+    plan.tables
         .iter()
         .enumerate()
         .map(|(i, t)| {
@@ -264,7 +333,10 @@ pub fn build(
             } else if t.all_rows {
                 Role::All
             } else {
-                match table_of(i).and_then(|c| c.column(&tenant_column)) {
+                match catalog
+                    .by_name(&t.name)
+                    .and_then(|c| c.column(tenant_column))
+                {
                     Some(c) => Role::Tenant(c.type_name.clone()),
                     None => Role::Reached,
                 }
@@ -275,8 +347,12 @@ pub fn build(
                 filter: t.filter.clone(),
             }
         })
-        .collect();
+        .collect()
+}
 
+/// The declared foreign keys between plan tables, the partitions' included.
+fn foreign_key_edges(catalog: &Catalog, plan: &Plan, tenant_column: &str) -> Vec<Edge> {
+    let index_of = |name: &QualifiedName| plan.tables.iter().position(|t| &t.name == name);
     let mut edges = Vec::new();
     for (ci, child) in plan.tables.iter().enumerate() {
         let Some(table) = catalog.by_name(&child.name) else {
@@ -300,31 +376,11 @@ pub fn build(
                 (ci, table, &fk.columns),
                 (pi, parent, &fk.ref_columns),
                 None,
-                &tenant_column,
+                tenant_column,
             ));
         }
     }
-    for (name, (from_t, from_c), (to_t, to_c), when) in virtual_edges {
-        let (Some(ci), Some(pi)) = (index_of(&from_t.name), index_of(&to_t.name)) else {
-            continue;
-        };
-        edges.push(edge(
-            name,
-            (ci, from_t, &from_c),
-            (pi, to_t, &to_c),
-            when,
-            &tenant_column,
-        ));
-    }
-    Ok(Some(Graph {
-        nodes,
-        edges,
-        root,
-        root_key,
-        root_key_type,
-        tenant_column,
-        excluded,
-    }))
+    edges
 }
 
 fn edge(
