@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_saphyr::Spanned;
 
 use super::PlanOptions;
-use crate::config::{expand_env, ColumnRule, MaskerConfig};
+use crate::config::{expand_env, ColumnRule, MaskerConfig, OrderedMap, PartialConfig};
 use crate::mask::{
     FakeKind, Granularity, Locale, MaskSpec, RoundStep, ScrubKind, Shift, TokenFormat,
 };
@@ -72,101 +72,30 @@ pub(super) fn mask_spec(
             format!("one masker per column, found {}", kinds.join(" and "))
         });
     }
-    let only = |allowed: &[&str]| -> Result<(), String> {
-        let given = [
-            ("unique", cfg.unique.is_some()),
-            ("locale", cfg.locale.is_some()),
-            ("length", cfg.length.is_some()),
-            ("prefix", cfg.prefix.is_some()),
-            ("domain", cfg.domain.is_some()),
-            ("email_domain", cfg.email_domain.is_some()),
-        ];
-        for (name, set) in given {
-            if set && !allowed.contains(&name) {
-                return Err(format!("option `{name}` does not apply to `{}`", kinds[0]));
-            }
-        }
-        Ok(())
-    };
+    let only = |allowed: &[&str]| only_options(cfg, kinds[0], allowed);
     let domain = cfg.domain.as_ref().map(|d| d.value.clone());
     if let Some(kind) = &cfg.fake {
         only(&["unique", "locale", "domain"])?;
-        let kind_name = kind.value.clone();
-        let kind = FakeKind::parse(&kind.value).ok_or_else(|| {
-            format!(
-                "unknown fake kind `{}`: this version has {}",
-                kind.value,
-                FakeKind::names().join(", ")
-            )
-        })?;
-        let locale = locale_of(cfg, default_locale)?;
-        if cfg.unique.as_ref().is_some_and(|u| u.value) {
-            match kind {
-                FakeKind::Email | FakeKind::Uuid => {}
-                FakeKind::Phone => return Ok(MaskSpec::UniquePhone { domain }),
-                _ => {
-                    return Err(format!(
-                        "`unique: true` is guaranteed for fake email, phone and uuid, not {kind_name}; use tokenize for unique columns"
-                    ))
-                }
-            }
-        }
-        return Ok(MaskSpec::Fake {
-            kind,
-            locale,
-            domain,
-        });
+        return fake_spec(cfg, &kind.value, domain, default_locale);
     }
     if let Some(fmt) = &cfg.tokenize {
         only(&["unique", "length", "prefix", "domain", "email_domain"])?;
-        let format = match fmt.value.as_str() {
-            "hex" => TokenFormat::Hex,
-            "uuid" => TokenFormat::Uuid,
-            "integer" => TokenFormat::Integer,
-            "preserve" => TokenFormat::Preserve,
-            "digits" => TokenFormat::Digits,
-            "email" => TokenFormat::Email,
-            "card" => TokenFormat::Card,
-            other => {
-                return Err(format!(
-                    "unknown token format `{other}`: this version has hex, uuid, integer, digits, email, card, preserve"
-                ))
-            }
-        };
-        return Ok(MaskSpec::Tokenize {
-            format,
-            length: cfg.length.as_ref().map(|l| l.value),
-            prefix: cfg.prefix.as_ref().map(|p| p.value.clone()),
-            domain,
-            email_domain: cfg.email_domain.as_ref().map(|d| d.value.clone()),
-        });
+        return tokenize_spec(cfg, &fmt.value, domain);
     }
+    if let Some(list) = &cfg.scrub {
+        only(&["locale"])?;
+        return scrub_spec(cfg, list, default_locale);
+    }
+    only(&[])?;
     if let Some(v) = &cfg.value {
-        only(&[])?;
         let s = Spanned::new(v.value.0.clone(), v.referenced, v.defined);
         let text = expand_env(path, &s, opts.env).map_err(|d| d.message)?;
         return Ok(MaskSpec::Value(text));
     }
     if let Some(p) = &cfg.partial {
-        only(&[])?;
-        let with = match p.value.with.as_deref() {
-            None => '*',
-            Some(w) => {
-                let mut chars = w.chars();
-                match (chars.next(), chars.next()) {
-                    (Some(c), None) => c,
-                    _ => return Err(format!("partial `with` must be one character, not {w:?}")),
-                }
-            }
-        };
-        return Ok(MaskSpec::Partial {
-            keep_start: p.value.keep_start,
-            keep_end: p.value.keep_end,
-            with,
-        });
+        return partial_spec(&p.value);
     }
     if let Some(sh) = &cfg.shift {
-        only(&[])?;
         let c = &sh.value;
         return match (c.days, c.amount, c.percent) {
             (Some(d), None, None) if d > 0 => Ok(MaskSpec::Shift(Shift::Days(d))),
@@ -176,13 +105,11 @@ pub(super) fn mask_spec(
         };
     }
     if let Some(g) = &cfg.generalize {
-        only(&[])?;
         let to = Granularity::parse(&g.value.to)
             .ok_or_else(|| format!("generalize to `{}`: write year, month or day", g.value.to))?;
         return Ok(MaskSpec::Generalize(to));
     }
     if let Some(r) = &cfg.round {
-        only(&[])?;
         let step = RoundStep::parse(&r.value.0).ok_or_else(|| {
             format!(
                 "round: {} is not a power of ten; write 1000, 100, 10, 1, 0.1, 0.01…",
@@ -192,37 +119,15 @@ pub(super) fn mask_spec(
         return Ok(MaskSpec::Round(step));
     }
     if let Some(r) = &cfg.replace {
-        only(&[])?;
         return Ok(MaskSpec::Replace {
             pattern: r.value.pattern.clone(),
             with: r.value.with.clone(),
         });
     }
     if let Some(paths) = &cfg.json {
-        only(&[])?;
-        let mut out = Vec::new();
-        for (p, rule) in paths.iter() {
-            let inner = match rule {
-                ColumnRule::Keep => continue,
-                ColumnRule::Null => MaskSpec::Null,
-                ColumnRule::Mask(m) => mask_spec(path, m, opts, default_locale)
-                    .map_err(|e| format!("{}: {e}", p.value))?,
-                _ => {
-                    return Err(format!(
-                        "{}: inside json use null or a masker such as {{ fake: email }}",
-                        p.value
-                    ))
-                }
-            };
-            out.push((p.value.clone(), inner));
-        }
-        if out.is_empty() {
-            return Err("json names no path to mask".into());
-        }
-        return Ok(MaskSpec::Json(out));
+        return json_spec(path, paths, opts, default_locale);
     }
     if let Some(inner) = &cfg.each {
-        only(&[])?;
         let spec = match inner.as_ref() {
             ColumnRule::Null => MaskSpec::Null,
             ColumnRule::Mask(m) => mask_spec(path, m, opts, default_locale)?,
@@ -230,29 +135,162 @@ pub(super) fn mask_spec(
         };
         return Ok(MaskSpec::Each(Box::new(spec)));
     }
-    if let Some(list) = &cfg.scrub {
-        only(&["locale"])?;
-        let mut kinds = Vec::new();
-        for k in list {
-            kinds.push(ScrubKind::parse(&k.value).ok_or_else(|| {
-                format!(
-                    "unknown scrub kind `{}`: this version finds {}",
-                    k.value,
-                    ScrubKind::names().join(", ")
-                )
-            })?);
-        }
-        if kinds.is_empty() {
-            return Err("scrub needs at least one kind, e.g. [email, phone]".into());
-        }
-        if cfg.locale.is_some() && !kinds.contains(&ScrubKind::Name) {
-            return Err(
-                "option `locale` of scrub sets the locale of the fake names; add `name` to the kinds or remove it"
-                    .into(),
-            );
-        }
-        let locale = locale_of(cfg, default_locale)?;
-        return Ok(MaskSpec::Scrub { kinds, locale });
-    }
     Err("no masker given".into())
+}
+
+/// Refuse options the masker `kind` does not take.
+fn only_options(cfg: &MaskerConfig, kind: &str, allowed: &[&str]) -> Result<(), String> {
+    let given = [
+        ("unique", cfg.unique.is_some()),
+        ("locale", cfg.locale.is_some()),
+        ("length", cfg.length.is_some()),
+        ("prefix", cfg.prefix.is_some()),
+        ("domain", cfg.domain.is_some()),
+        ("email_domain", cfg.email_domain.is_some()),
+    ];
+    for (name, set) in given {
+        if set && !allowed.contains(&name) {
+            return Err(format!("option `{name}` does not apply to `{kind}`"));
+        }
+    }
+    Ok(())
+}
+
+/// `fake: kind`, with `unique` and `locale`.
+fn fake_spec(
+    cfg: &MaskerConfig,
+    kind_name: &str,
+    domain: Option<String>,
+    default_locale: &str,
+) -> Result<MaskSpec, String> {
+    let kind = FakeKind::parse(kind_name).ok_or_else(|| {
+        format!(
+            "unknown fake kind `{kind_name}`: this version has {}",
+            FakeKind::names().join(", ")
+        )
+    })?;
+    let locale = locale_of(cfg, default_locale)?;
+    if cfg.unique.as_ref().is_some_and(|u| u.value) {
+        match kind {
+            FakeKind::Email | FakeKind::Uuid => {}
+            FakeKind::Phone => return Ok(MaskSpec::UniquePhone { domain }),
+            _ => {
+                return Err(format!(
+                    "`unique: true` is guaranteed for fake email, phone and uuid, not {kind_name}; use tokenize for unique columns"
+                ))
+            }
+        }
+    }
+    Ok(MaskSpec::Fake {
+        kind,
+        locale,
+        domain,
+    })
+}
+
+/// `tokenize: format`, with its options.
+fn tokenize_spec(
+    cfg: &MaskerConfig,
+    format: &str,
+    domain: Option<String>,
+) -> Result<MaskSpec, String> {
+    let format = match format {
+        "hex" => TokenFormat::Hex,
+        "uuid" => TokenFormat::Uuid,
+        "integer" => TokenFormat::Integer,
+        "preserve" => TokenFormat::Preserve,
+        "digits" => TokenFormat::Digits,
+        "email" => TokenFormat::Email,
+        "card" => TokenFormat::Card,
+        other => {
+            return Err(format!(
+                "unknown token format `{other}`: this version has hex, uuid, integer, digits, email, card, preserve"
+            ))
+        }
+    };
+    Ok(MaskSpec::Tokenize {
+        format,
+        length: cfg.length.as_ref().map(|l| l.value),
+        prefix: cfg.prefix.as_ref().map(|p| p.value.clone()),
+        domain,
+        email_domain: cfg.email_domain.as_ref().map(|d| d.value.clone()),
+    })
+}
+
+/// `partial: { keep_start, keep_end, with }`.
+fn partial_spec(p: &PartialConfig) -> Result<MaskSpec, String> {
+    let with = match p.with.as_deref() {
+        None => '*',
+        Some(w) => {
+            let mut chars = w.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => c,
+                _ => return Err(format!("partial `with` must be one character, not {w:?}")),
+            }
+        }
+    };
+    Ok(MaskSpec::Partial {
+        keep_start: p.keep_start,
+        keep_end: p.keep_end,
+        with,
+    })
+}
+
+/// `json: { path: masker, … }`: paths that are kept are left out.
+fn json_spec(
+    path: &Path,
+    paths: &OrderedMap<ColumnRule>,
+    opts: &PlanOptions,
+    default_locale: &str,
+) -> Result<MaskSpec, String> {
+    let mut out = Vec::new();
+    for (p, rule) in paths.iter() {
+        let inner = match rule {
+            ColumnRule::Keep => continue,
+            ColumnRule::Null => MaskSpec::Null,
+            ColumnRule::Mask(m) => {
+                mask_spec(path, m, opts, default_locale).map_err(|e| format!("{}: {e}", p.value))?
+            }
+            _ => {
+                return Err(format!(
+                    "{}: inside json use null or a masker such as {{ fake: email }}",
+                    p.value
+                ))
+            }
+        };
+        out.push((p.value.clone(), inner));
+    }
+    if out.is_empty() {
+        return Err("json names no path to mask".into());
+    }
+    Ok(MaskSpec::Json(out))
+}
+
+/// `scrub: [kinds]`, with the names' `locale`.
+fn scrub_spec(
+    cfg: &MaskerConfig,
+    list: &[Spanned<String>],
+    default_locale: &str,
+) -> Result<MaskSpec, String> {
+    let mut kinds = Vec::new();
+    for k in list {
+        kinds.push(ScrubKind::parse(&k.value).ok_or_else(|| {
+            format!(
+                "unknown scrub kind `{}`: this version finds {}",
+                k.value,
+                ScrubKind::names().join(", ")
+            )
+        })?);
+    }
+    if kinds.is_empty() {
+        return Err("scrub needs at least one kind, e.g. [email, phone]".into());
+    }
+    if cfg.locale.is_some() && !kinds.contains(&ScrubKind::Name) {
+        return Err(
+            "option `locale` of scrub sets the locale of the fake names; add `name` to the kinds or remove it"
+                .into(),
+        );
+    }
+    let locale = locale_of(cfg, default_locale)?;
+    Ok(MaskSpec::Scrub { kinds, locale })
 }

@@ -66,6 +66,38 @@ async fn bad_rules_are_refused_and_nothing_is_written() {
         let err = assert_fails(&out, 2);
         assert!(err.contains(want), "check, {what}: {err}");
     }
+    // Masker mappings are compiled against the schema: `run` refuses them,
+    // `check` reports them as findings (exit 3), both at the line.
+    let masker_cases: Vec<(&str, String, &str)> = vec![
+        (
+            "option the masker does not take",
+            "version: 1\ntables:\n  public.users:\n    columns:\n      id: keep\n      email: { fake: email, length: 8 }\n".into(),
+            "option `length` does not apply to `fake`",
+        ),
+        (
+            "two maskers on one column",
+            "version: 1\ntables:\n  public.users:\n    columns:\n      id: keep\n      email: { fake: email, tokenize: hex }\n".into(),
+            "one masker per column, found fake and tokenize",
+        ),
+        (
+            "partial with more than one character",
+            "version: 1\ntables:\n  public.users:\n    columns:\n      id: keep\n      email: { partial: { keep_start: 1, keep_end: 1, with: \"xx\" } }\n".into(),
+            "partial `with` must be one character, not \"xx\"",
+        ),
+    ];
+    for (what, text, want) in masker_cases {
+        let rules = Rules::new(&text);
+        let err = assert_fails(&run(&src, &tgt, &rules.path, &[], &[]), 2);
+        assert!(
+            err.contains(want) && err.contains("rules.yaml:6:"),
+            "{what}: {err}"
+        );
+        let r = rules.path.to_string_lossy().to_string();
+        let out = doppel(&["check", "--source", &src.url(), "--rules", &r], &[]);
+        let report = assert_fails(&out, 3);
+        let all = format!("{report}{}", String::from_utf8_lossy(&out.stdout));
+        assert!(all.contains(want), "check, {what}: {all}");
+    }
     // A filter from the environment is checked once expanded, and its value is not shown.
     let rules = Rules::new(&users_rules("    filter: ${BAD_FILTER}\n"));
     let env = [("BAD_FILTER", "id > 1; DROP TABLE x")];
