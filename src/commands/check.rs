@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::inspect::inspect;
+use super::inspect::{inspect, Inspection};
 use crate::cli::{InspectArgs, OutputFormat};
 use crate::config::{Diagnostic, Loc};
 use crate::plan::{references, suggest, Decision};
@@ -35,6 +35,36 @@ struct Finding {
 /// Run `doppel check`.
 pub async fn check(args: InspectArgs) -> Result<ExitCode, Error> {
     let ins = inspect("check", &args.source, &args.rules, false).await?;
+    let findings = findings(&ins, args.target.as_deref()).await?;
+    let _ = ins.client.batch_execute("COMMIT").await;
+    let summary = Summary {
+        errors: findings.iter().filter(|f| f.level == Level::Error).count(),
+        notices: findings.iter().filter(|f| f.level == Level::Notice).count(),
+        path: ins.rules.path.display().to_string(),
+        source: ins.source.describe(),
+    };
+    match args.format {
+        OutputFormat::Text => print_text(&findings, &summary),
+        OutputFormat::Json => print_json(&findings, &summary)?,
+        OutputFormat::Github => print_github(&findings, &summary),
+    }
+    Ok(if summary.errors == 0 {
+        ExitCode::Success
+    } else {
+        ExitCode::Check
+    })
+}
+
+/// What the printed summary says.
+struct Summary {
+    errors: usize,
+    notices: usize,
+    path: String,
+    source: String,
+}
+
+/// Every finding of the rules against the source (and `target`'s roles).
+async fn findings(ins: &Inspection, target: Option<&str>) -> Result<Vec<Finding>, Error> {
     let mut findings: Vec<Finding> = Vec::new();
     let error = |d: Diagnostic| Finding {
         level: Level::Error,
@@ -62,7 +92,7 @@ pub async fn check(args: InspectArgs) -> Result<ExitCode, Error> {
         }
     }
     findings.extend(ins.source_problems().await?.into_iter().map(error));
-    match ins.access_problems(args.target.as_deref()).await? {
+    match ins.access_problems(target).await? {
         Some(missing) => findings.extend(missing.0.into_iter().map(error)),
         None => findings.extend(ins.access_unchecked().map(|message| Finding {
             level: Level::Notice,
@@ -99,80 +129,78 @@ pub async fn check(args: InspectArgs) -> Result<ExitCode, Error> {
             ),
         });
     }
-    let _ = ins.client.batch_execute("COMMIT").await;
-    let errors = findings.iter().filter(|f| f.level == Level::Error).count();
-    let notices = findings.len() - errors;
-    let path = ins.rules.path.display().to_string();
-    match args.format {
-        OutputFormat::Text => {
-            for f in &findings {
-                let at = f.loc.as_ref().map(|l| format!("{l}: ")).unwrap_or_default();
-                println!("{}: {at}{}", f.level.name(), f.message);
-            }
-            println!(
-                "{}: {errors} error{}, {notices} notice{} ({} against {})",
-                if errors == 0 { "ok" } else { "failed" },
-                if errors == 1 { "" } else { "s" },
-                if notices == 1 { "" } else { "s" },
-                path,
-                ins.source.describe()
-            );
-        }
-        OutputFormat::Json => {
-            let list: Vec<serde_json::Value> = findings
-                .iter()
-                .map(|f| {
-                    json!({
-                        "level": f.level.name(),
-                        "file": f.loc.as_ref().map(|l| l.path.display().to_string()),
-                        "line": f.loc.as_ref().map(|l| l.line),
-                        "column": f.loc.as_ref().map(|l| l.column),
-                        "message": f.message,
-                    })
-                })
-                .collect();
-            let doc = json!({
-                "ok": errors == 0,
-                "rules": path,
-                "source": ins.source.describe(),
-                "errors": errors,
-                "notices": notices,
-                "findings": list,
-            });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&doc).map_err(Error::runtime)?
-            );
-        }
-        OutputFormat::Github => {
-            for f in &findings {
-                let mut props = Vec::new();
-                let file = f
-                    .loc
-                    .as_ref()
-                    .map(|l| l.path.display().to_string())
-                    .unwrap_or(path.clone());
-                props.push(format!("file={}", gh_escape_prop(&file)));
-                if let Some(l) = &f.loc {
-                    props.push(format!("line={}", l.line));
-                    props.push(format!("col={}", l.column));
-                }
-                props.push("title=doppel check".to_string());
-                println!(
-                    "::{} {}::{}",
-                    f.level.name(),
-                    props.join(","),
-                    gh_escape(&f.message)
-                );
-            }
-            println!("doppel check: {errors} errors, {notices} notices");
-        }
+    Ok(findings)
+}
+
+/// Findings one per line, then the summary.
+fn print_text(findings: &[Finding], s: &Summary) {
+    let (errors, notices) = (s.errors, s.notices);
+    for f in findings {
+        let at = f.loc.as_ref().map(|l| format!("{l}: ")).unwrap_or_default();
+        println!("{}: {at}{}", f.level.name(), f.message);
     }
-    Ok(if errors == 0 {
-        ExitCode::Success
-    } else {
-        ExitCode::Check
-    })
+    println!(
+        "{}: {errors} error{}, {notices} notice{} ({} against {})",
+        if errors == 0 { "ok" } else { "failed" },
+        if errors == 1 { "" } else { "s" },
+        if notices == 1 { "" } else { "s" },
+        s.path,
+        s.source
+    );
+}
+
+/// One JSON document.
+fn print_json(findings: &[Finding], s: &Summary) -> Result<(), Error> {
+    let list: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            json!({
+                "level": f.level.name(),
+                "file": f.loc.as_ref().map(|l| l.path.display().to_string()),
+                "line": f.loc.as_ref().map(|l| l.line),
+                "column": f.loc.as_ref().map(|l| l.column),
+                "message": f.message,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "ok": s.errors == 0,
+        "rules": s.path,
+        "source": s.source,
+        "errors": s.errors,
+        "notices": s.notices,
+        "findings": list,
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&doc).map_err(Error::runtime)?
+    );
+    Ok(())
+}
+
+/// GitHub workflow commands, which annotate the rules file in a pull request.
+fn print_github(findings: &[Finding], s: &Summary) {
+    for f in findings {
+        let mut props = Vec::new();
+        let file = f
+            .loc
+            .as_ref()
+            .map(|l| l.path.display().to_string())
+            .unwrap_or(s.path.clone());
+        props.push(format!("file={}", gh_escape_prop(&file)));
+        if let Some(l) = &f.loc {
+            props.push(format!("line={}", l.line));
+            props.push(format!("col={}", l.column));
+        }
+        props.push("title=doppel check".to_string());
+        println!(
+            "::{} {}::{}",
+            f.level.name(),
+            props.join(","),
+            gh_escape(&f.message)
+        );
+    }
+    println!("doppel check: {} errors, {} notices", s.errors, s.notices);
 }
 
 /// Escape a workflow command's message.
