@@ -104,7 +104,7 @@ impl Masker {
                 prefix,
                 domain,
                 email_domain,
-            } => tokenize(*format, *length, prefix, domain, email_domain, key, shape)?,
+            } => tokenize(*format, *length, prefix, domain, email_domain, key, &col)?,
             MaskSpec::Fake {
                 kind,
                 locale,
@@ -381,126 +381,36 @@ fn tokenize(
     domain: &Option<String>,
     email_domain: &Option<String>,
     key: &MaskKey,
-    shape: &ValueShape,
+    col: &Column,
 ) -> Result<Parts, MaskBuildError> {
-    let text_like = matches!(shape, ValueShape::Text { .. });
-    let max_chars = match shape {
-        ValueShape::Text { max_chars, .. } => *max_chars,
-        _ => None,
-    };
-    let err = |m: String| Err(MaskBuildError(m));
     let dom = domain
         .clone()
         .unwrap_or_else(|| format!("tokenize/{}", format.tag()));
     let hex_like = matches!(format, TokenFormat::Hex | TokenFormat::Email);
     if length.is_some() && !hex_like {
-        return err(format!(
+        return fail(format!(
             "`length` applies to tokenize hex and email, not {}",
             format.tag()
         ));
     }
     if prefix.is_some() && !hex_like {
-        return err(format!(
+        return fail(format!(
             "`prefix` applies to tokenize hex and email, not {}",
             format.tag()
         ));
     }
     if email_domain.is_some() && format != TokenFormat::Email {
-        return err(format!(
+        return fail(format!(
             "`email_domain` applies to tokenize email, not {}",
             format.tag()
         ));
     }
     let op = match format {
-        TokenFormat::Hex => {
-            if !text_like {
-                return err(format!("tokenize hex produces text; the column is {shape}"));
-            }
-            let len = length.unwrap_or(32);
-            if len == 0 || len > 64 {
-                return err(format!("hex token length must be 1 to 64, not {len}"));
-            }
-            let prefix = prefix.clone().unwrap_or_default();
-            if let Some(n) = max_chars {
-                if prefix.chars().count() + len > n {
-                    return err(format!(
-                        "prefix and token need {} characters, the column holds at most {n}",
-                        prefix.chars().count() + len
-                    ));
-                }
-            }
-            Op::Hex { len, prefix }
-        }
-        TokenFormat::Uuid => {
-            if !(text_like || *shape == ValueShape::Uuid) {
-                return err(format!(
-                    "tokenize uuid produces a uuid; the column is {shape}"
-                ));
-            }
-            if max_chars.is_some_and(|n| n < 36) {
-                return err("a uuid token needs 36 characters".into());
-            }
-            Op::Uuid
-        }
-        TokenFormat::Integer => {
-            let bits = match shape {
-                    ValueShape::Int16 => 16,
-                    ValueShape::Int32 => 32,
-                    ValueShape::Int64 => 64,
-                    _ => return err(format!("tokenize integer needs a smallint, integer or bigint column; the column is {shape}")),
-                };
-            Op::Integer(tokenize::IntegerPerm::new(key, &dom, bits))
-        }
-        TokenFormat::Email => {
-            if !text_like {
-                return err(format!(
-                    "tokenize email produces text; the column is {shape}"
-                ));
-            }
-            let len = length.unwrap_or(16);
-            if !(8..=64).contains(&len) {
-                return err(format!("email token length must be 8 to 64, not {len}"));
-            }
-            let prefix = prefix.clone().unwrap_or_default();
-            if let Some(n) = max_chars {
-                let host = email_domain.as_deref().map_or(0, str::len);
-                if prefix.chars().count() + len + 1 + host.max(4) > n {
-                    return err(format!(
-                            "an email token needs {} characters plus the domain, the column holds at most {n}: set a smaller `length`",
-                            prefix.chars().count() + len + 1
-                        ));
-                }
-            }
-            if let Some(h) = email_domain {
-                if h.is_empty() || h.contains(['@', ' ']) {
-                    return err(format!("email_domain {h:?} is not a domain name"));
-                }
-            }
-            Op::TokEmail {
-                len,
-                prefix,
-                host: email_domain.clone(),
-            }
-        }
-        TokenFormat::Card => {
-            if !text_like {
-                return err(format!(
-                        "tokenize card produces text; the column is {shape} (store card numbers as text)"
-                    ));
-            }
-            Op::TokCard
-        }
-        TokenFormat::Preserve | TokenFormat::Digits => {
-            if !text_like {
-                return err(format!(
-                    "tokenize {} maps text to text; the column is {shape}",
-                    format.tag()
-                ));
-            }
-            Op::Preserve {
-                digits_only: format == TokenFormat::Digits,
-            }
-        }
+        TokenFormat::Hex => hex_token(length, prefix, col)?,
+        TokenFormat::Email => email_token(length, prefix, email_domain, col)?,
+        TokenFormat::Uuid => uuid_token(col)?,
+        TokenFormat::Integer => integer_token(key, &dom, col)?,
+        TokenFormat::Card | TokenFormat::Preserve | TokenFormat::Digits => text_token(format, col)?,
     };
     let mut d = format!("tokenize({})", format.tag());
     if let Some(l) = length {
@@ -513,4 +423,125 @@ fn tokenize(
         d.push_str(&format!(" domain {dom:?}"));
     }
     Ok((op, dom, d, true))
+}
+
+/// `tokenize: hex`: `length` hex digits after `prefix`.
+fn hex_token(
+    length: Option<usize>,
+    prefix: &Option<String>,
+    col: &Column,
+) -> Result<Op, MaskBuildError> {
+    if !col.text_like {
+        return fail(format!(
+            "tokenize hex produces text; the column is {}",
+            col.shape
+        ));
+    }
+    let len = length.unwrap_or(32);
+    if len == 0 || len > 64 {
+        return fail(format!("hex token length must be 1 to 64, not {len}"));
+    }
+    let prefix = prefix.clone().unwrap_or_default();
+    if let Some(n) = col.max_chars {
+        if prefix.chars().count() + len > n {
+            return fail(format!(
+                "prefix and token need {} characters, the column holds at most {n}",
+                prefix.chars().count() + len
+            ));
+        }
+    }
+    Ok(Op::Hex { len, prefix })
+}
+
+/// `tokenize: email`: a token local part on the input's or a fixed domain.
+fn email_token(
+    length: Option<usize>,
+    prefix: &Option<String>,
+    email_domain: &Option<String>,
+    col: &Column,
+) -> Result<Op, MaskBuildError> {
+    if !col.text_like {
+        return fail(format!(
+            "tokenize email produces text; the column is {}",
+            col.shape
+        ));
+    }
+    let len = length.unwrap_or(16);
+    if !(8..=64).contains(&len) {
+        return fail(format!("email token length must be 8 to 64, not {len}"));
+    }
+    let prefix = prefix.clone().unwrap_or_default();
+    if let Some(n) = col.max_chars {
+        let host = email_domain.as_deref().map_or(0, str::len);
+        if prefix.chars().count() + len + 1 + host.max(4) > n {
+            return fail(format!(
+                "an email token needs {} characters plus the domain, the column holds at most {n}: set a smaller `length`",
+                prefix.chars().count() + len + 1
+            ));
+        }
+    }
+    if let Some(h) = email_domain {
+        if h.is_empty() || h.contains(['@', ' ']) {
+            return fail(format!("email_domain {h:?} is not a domain name"));
+        }
+    }
+    Ok(Op::TokEmail {
+        len,
+        prefix,
+        host: email_domain.clone(),
+    })
+}
+
+/// `tokenize: uuid`: a uuid, for uuid and text columns.
+fn uuid_token(col: &Column) -> Result<Op, MaskBuildError> {
+    if !(col.text_like || *col.shape == ValueShape::Uuid) {
+        return fail(format!(
+            "tokenize uuid produces a uuid; the column is {}",
+            col.shape
+        ));
+    }
+    if col.max_chars.is_some_and(|n| n < 36) {
+        return fail("a uuid token needs 36 characters".into());
+    }
+    Ok(Op::Uuid)
+}
+
+/// `tokenize: integer`: a keyed permutation of the column's integer range.
+fn integer_token(key: &MaskKey, dom: &str, col: &Column) -> Result<Op, MaskBuildError> {
+    let bits = match col.shape {
+        ValueShape::Int16 => 16,
+        ValueShape::Int32 => 32,
+        ValueShape::Int64 => 64,
+        shape => {
+            return fail(format!(
+            "tokenize integer needs a smallint, integer or bigint column; the column is {shape}"
+        ))
+        }
+    };
+    Ok(Op::Integer(tokenize::IntegerPerm::new(key, dom, bits)))
+}
+
+/// `tokenize: card | preserve | digits`: text to text.
+fn text_token(format: TokenFormat, col: &Column) -> Result<Op, MaskBuildError> {
+    if !col.text_like {
+        return fail(if format == TokenFormat::Card {
+            format!(
+                "tokenize card produces text; the column is {} (store card numbers as text)",
+                col.shape
+            )
+        } else {
+            format!(
+                "tokenize {} maps text to text; the column is {}",
+                format.tag(),
+                col.shape
+            )
+        });
+    }
+    Ok(if format == TokenFormat::Card {
+        Op::TokCard
+    } else {
+        Op::Preserve {
+            digits_only: format == TokenFormat::Digits,
+        }
+    })
 }
