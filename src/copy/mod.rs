@@ -1,21 +1,30 @@
-//! The COPY row format: splitting a byte stream into rows and rows into
+//! The COPY row formats: splitting a byte stream into rows and rows into
 //! fields, and decoding/encoding the fields that are masked. Fields that
 //! are kept are never decoded. Knows nothing of rules or databases.
 //!
-//! The format is chosen in one place ([`Format`]); text is the format of
-//! this version. A binary codec plugs in behind the same [`RowTransform`].
+//! Two formats ([`Format`]): text (`text.rs`, [`RowTransform`]) and binary
+//! (`binary.rs`, [`BinaryTransform`], with the types' binary forms in
+//! `wire/`). [`StreamTransform`] is either, behind one interface.
 
+pub mod binary;
 pub mod text;
 pub mod transform;
+pub mod wire;
 
+use bytes::BytesMut;
+
+pub use binary::BinaryTransform;
 pub use transform::{FieldOp, RowTransform, TransformError};
+pub use wire::WireType;
 
-/// The COPY format used both ways.
+/// The COPY format used both ways for one table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// PostgreSQL's text format: tab-separated, backslash escapes, `\N` for NULL.
     #[default]
     Text,
+    /// PostgreSQL's binary format: each value in its type's send/receive form.
+    Binary,
 }
 
 impl Format {
@@ -23,6 +32,82 @@ impl Format {
     pub fn copy_options(self) -> &'static str {
         match self {
             Format::Text => "FORMAT text",
+            Format::Binary => "FORMAT binary",
+        }
+    }
+
+    /// `text` or `binary`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Binary => "binary",
+        }
+    }
+}
+
+/// The format a run asks for (`--copy-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FormatChoice {
+    /// Binary for every table that can be copied in binary, text for the others.
+    #[default]
+    Auto,
+    /// Text for every table.
+    Text,
+    /// Binary where possible, as `Auto`; a table that cannot be copied in
+    /// binary is copied in text (the plan says why).
+    Binary,
+}
+
+/// A table's row transformation in its format.
+pub enum StreamTransform {
+    /// Text rows.
+    Text(RowTransform),
+    /// Binary rows.
+    Binary(BinaryTransform),
+}
+
+impl StreamTransform {
+    /// The transform for `format`: rows of `source_fields` fields whose
+    /// first ones are the output columns `names` with `ops`; `types` gives
+    /// each output column's binary form (used in binary where masked).
+    pub fn new(
+        format: Format,
+        names: Vec<String>,
+        ops: Vec<FieldOp>,
+        types: Vec<Option<WireType>>,
+        source_fields: usize,
+    ) -> StreamTransform {
+        match format {
+            Format::Text => {
+                StreamTransform::Text(RowTransform::with_source_fields(names, ops, source_fields))
+            }
+            Format::Binary => {
+                StreamTransform::Binary(BinaryTransform::new(names, ops, types, source_fields))
+            }
+        }
+    }
+
+    /// Feed one chunk of the source stream; append the target stream to `out`.
+    pub fn push(&mut self, chunk: &[u8], out: &mut BytesMut) -> Result<(), TransformError> {
+        match self {
+            StreamTransform::Text(t) => t.push(chunk, out),
+            StreamTransform::Binary(t) => t.push(chunk, out),
+        }
+    }
+
+    /// The stream ended: there must be no partial row left.
+    pub fn finish(&mut self) -> Result<(), TransformError> {
+        match self {
+            StreamTransform::Text(t) => t.finish(),
+            StreamTransform::Binary(t) => t.finish(),
+        }
+    }
+
+    /// Rows completed so far.
+    pub fn rows(&self) -> u64 {
+        match self {
+            StreamTransform::Text(t) => t.rows(),
+            StreamTransform::Binary(t) => t.rows(),
         }
     }
 }

@@ -89,15 +89,42 @@ pub enum TransformError {
     /// The stream ended in the middle of a row.
     #[error("the COPY stream ended in the middle of a row")]
     Truncated,
+    /// A value's binary form could not be read.
+    #[error("row {row}, column {column}: cannot read the {type_name} value in binary ({message}); copy this table with --copy-format text")]
+    Decode {
+        /// 1-based row number.
+        row: u64,
+        /// Column name.
+        column: String,
+        /// The column's type.
+        type_name: String,
+        /// What is wrong (never the value).
+        message: String,
+    },
+    /// A masked value could not be written in the column's binary form.
+    #[error("row {row}, column {column}: the masked value is not a {type_name} doppel can write in binary ({message}); copy this table with --copy-format text")]
+    Encode {
+        /// 1-based row number.
+        row: u64,
+        /// Column name.
+        column: String,
+        /// The column's type.
+        type_name: String,
+        /// What is wrong (never the value).
+        message: String,
+    },
+    /// The stream is not in the format asked for.
+    #[error("{0}")]
+    Stream(String),
 }
 
 /// Buffers kept between rows hold at most this much; a larger one (left
 /// by a large value) is freed once its row is done, so memory follows the
 /// largest row in flight, not the largest row seen.
-const RETAIN: usize = 1 << 20;
+pub(super) const RETAIN: usize = 1 << 20;
 
 /// Empty `buf`, and free it if it grew beyond [`RETAIN`].
-fn release(buf: &mut Vec<u8>) {
+pub(super) fn release(buf: &mut Vec<u8>) {
     buf.clear();
     if buf.capacity() > RETAIN {
         *buf = Vec::new();

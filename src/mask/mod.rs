@@ -35,6 +35,7 @@ pub use key::MaskKey;
 pub use locales::name_words;
 pub use scrub::{detect as detect_personal, ScrubKind};
 pub use shift::Shift;
+pub(crate) use shift::{civil_from_days, days_from_civil};
 pub use spec::{FakeKind, Locale, MaskSpec, TokenFormat, ValueShape};
 pub use template::{parse as parse_template, Part as TemplatePart};
 
