@@ -153,6 +153,9 @@ pub struct PlanArgs {
     #[command(flatten)]
     /// Tenants, to show a subset's predicates and row counts.
     pub tenants: TenantArgs,
+    /// The COPY format `run` would be asked for (see `run --copy-format`).
+    #[arg(long, value_enum, default_value_t = CopyFormat::Auto)]
+    pub copy_format: CopyFormat,
 }
 
 /// Options of `doppel token`.
@@ -272,6 +275,11 @@ pub struct RunArgs {
     /// Tables copied at once (default: the number of CPU cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
+    /// COPY format between the databases: binary where each table allows
+    /// it (auto, binary), or text for every table. `--output` files are
+    /// always text.
+    #[arg(long, value_enum, default_value_t = CopyFormat::Auto)]
+    pub copy_format: CopyFormat,
     /// Write a JSON run report to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -323,6 +331,29 @@ pub enum SwapReaders {
     Wait,
     /// End them (pg_terminate_backend); needs pg_signal_backend.
     Terminate,
+}
+
+/// `--copy-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CopyFormat {
+    /// Binary COPY for every table that allows it, text for the others.
+    Auto,
+    /// Text COPY for every table.
+    Text,
+    /// As auto: binary where a table allows it (the plan says why not).
+    Binary,
+}
+
+impl CopyFormat {
+    /// The pipeline's choice.
+    pub fn choice(self) -> crate::copy::FormatChoice {
+        use crate::copy::FormatChoice;
+        match self {
+            CopyFormat::Auto => FormatChoice::Auto,
+            CopyFormat::Text => FormatChoice::Text,
+            CopyFormat::Binary => FormatChoice::Binary,
+        }
+    }
 }
 
 /// How progress is shown.

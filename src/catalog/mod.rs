@@ -121,6 +121,11 @@ pub struct Column {
     pub has_default: bool,
     /// The reading role may SELECT it (granted on the table or the column).
     pub can_select: bool,
+    /// The base type's binary form: its built-in send function
+    /// (`uuid_send`, `array_send:textsend`), `other` (not built in), `oids`
+    /// (names user-defined types by oid, which differ between databases) or
+    /// empty (no binary form).
+    pub wire: String,
 }
 
 /// A primary key or unique index.
@@ -223,6 +228,7 @@ impl Catalog {
                 identity: identity.chars().next(),
                 has_default: r.try_get("has_default")?,
                 can_select: r.try_get("can_select")?,
+                wire: r.try_get("wire")?,
             });
         }
         for r in client.query(UNIQUE_KEYS_SQL, &[&oids]).await? {

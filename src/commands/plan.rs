@@ -16,6 +16,7 @@ use crate::{Error, ExitCode};
 /// Run `doppel plan`.
 pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
     let selection = args.tenants.selection()?;
+    let copy_format = args.copy_format.choice();
     let args = args.inspect;
     let ins = inspect("plan", &args.source, &args.rules, selection.is_subset()).await?;
     let mut problems = ins.problems.clone();
@@ -39,7 +40,10 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
             Err(e) => return Err(e),
         };
     let _ = ins.client.batch_execute("COMMIT").await;
-    let options = PipelineOptions::default();
+    let options = PipelineOptions {
+        copy_format,
+        ..PipelineOptions::default()
+    };
     let order: Vec<String> = ins
         .plan
         .jobs()
@@ -76,6 +80,10 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
                 "filter": t.filter,
                 "load_order": t.leaves.iter().filter_map(|l| order.iter().position(|o| o == &l.table.to_string()).map(|p| p + 1)).min(),
                 "queries": t.leaves.iter().map(|l| source_copy_sql(l, &options)).collect::<Vec<_>>(),
+                "copy_format": t.leaves.iter().map(|l| {
+                    let (f, why) = l.format(copy_format);
+                    json!({"relation": l.table.to_string(), "format": f.name(), "because": why})
+                }).collect::<Vec<_>>(),
                 "subset": subset.as_ref().zip(sub).map(|(all, s)| json!({
                     "role": all.role_text(s),
                     "predicate": s.rows.describe(),
@@ -187,6 +195,12 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
                 }
                 for l in &t.leaves {
                     println!("  query: {}", source_copy_sql(l, &options));
+                    let (f, why) = l.format(copy_format);
+                    let on = match t.leaves.len() {
+                        1 => String::new(),
+                        _ => format!(" ({})", l.table),
+                    };
+                    println!("  format{on}: {} ({why})", f.name());
                 }
                 if let Some((all, s)) = subset.as_ref().map(|all| (all, &all.tables[i])) {
                     println!(

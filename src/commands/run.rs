@@ -43,6 +43,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         }),
         options: PipelineOptions {
             jobs: args.jobs.unwrap_or_else(super::default_jobs).max(1),
+            copy_format: args.copy_format.choice(),
             source_limits: args.source.limits()?,
             ..PipelineOptions::default()
         },

@@ -14,6 +14,7 @@ use std::time::Instant;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use super::{job::JobStats, PipelineOptions};
+use crate::copy::FormatChoice;
 use crate::pg::{quote_ident, session, ConnInfo, QualifiedName};
 use crate::plan::{LeafJob, Plan};
 use crate::report::Progress;
@@ -223,8 +224,13 @@ async fn copy_table<W: AsyncWrite + Unpin>(
         }
         Ok::<_, Error>(written)
     };
+    // SQL files hold text COPY blocks, whatever the run asks for.
+    let text = PipelineOptions {
+        copy_format: FormatChoice::Text,
+        ..options.clone()
+    };
     let read = async {
-        super::job::read_table(src, job, options, &counter, tx)
+        super::job::read_table(src, job, &text, &counter, tx)
             .await
             .map_err(|e| Error::runtime(e.to_string()))
     };

@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
 use super::PipelineOptions;
-use crate::copy::{RowTransform, TransformError};
+use crate::copy::{StreamTransform, TransformError};
 use crate::pg::{quote_ident, QualifiedName};
 use crate::plan::LeafJob;
 use crate::report::Progress;
@@ -83,7 +83,7 @@ pub enum JobError {
 /// The source query of a job: `COPY table (cols) TO STDOUT`, or a SELECT
 /// with `FROM ONLY` when a filter applies.
 pub fn source_copy_sql(job: &LeafJob, options: &PipelineOptions) -> String {
-    let fmt = options.format.copy_options();
+    let fmt = job.format(options.copy_format).0.copy_options();
     if !job.needs_select() {
         let cols: Vec<String> = job.columns.iter().map(|c| quote_ident(c)).collect();
         return format!(
@@ -127,8 +127,13 @@ pub(super) async fn read_table(
             table: table.clone(),
             source,
         })?;
-    let mut transform =
-        RowTransform::with_source_fields(job.columns.clone(), job.fields.clone(), job.select.len());
+    let mut transform = StreamTransform::new(
+        job.format(options.copy_format).0,
+        job.columns.clone(),
+        job.fields.clone(),
+        job.wire.clone(),
+        job.select.len(),
+    );
     let mut out = BytesMut::with_capacity(options.batch_bytes * 2);
     let mut bytes_read = 0u64;
     let mut stream = std::pin::pin!(stream);
@@ -185,8 +190,8 @@ pub async fn copy_table(
 ) -> Result<JobStats, JobError> {
     let started = Instant::now();
     let counter = progress.start_table(&job.table, job.estimate_rows, job.bytes);
-    let mut writer =
-        DatabaseSink::open_table(tgt, &job.table, &job.columns, options.format).await?;
+    let format = job.format(options.copy_format).0;
+    let mut writer = DatabaseSink::open_table(tgt, &job.table, &job.columns, format).await?;
     let (tx, mut rx) = mpsc::channel::<Bytes>(options.queue_batches.max(1));
 
     let write = async {

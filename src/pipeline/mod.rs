@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use crate::copy::Format;
+use crate::copy::FormatChoice;
 use crate::pg::{session, ConnInfo};
 use crate::plan::LeafJob;
 use crate::report::Progress;
@@ -39,8 +39,9 @@ pub struct PipelineOptions {
     pub batch_bytes: usize,
     /// Batches queued between a job's reader and writer.
     pub queue_batches: usize,
-    /// COPY format both ways.
-    pub format: Format,
+    /// The COPY format asked for (`--copy-format`); each table's plan says
+    /// whether it can be copied in binary.
+    pub copy_format: FormatChoice,
     /// Limits on the source sessions.
     pub source_limits: session::SourceLimits,
 }
@@ -51,7 +52,7 @@ impl Default for PipelineOptions {
             jobs: 2,
             batch_bytes: 64 * 1024,
             queue_batches: 4,
-            format: Format::Text,
+            copy_format: FormatChoice::Auto,
             source_limits: session::SourceLimits::default(),
         }
     }

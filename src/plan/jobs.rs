@@ -4,6 +4,7 @@
 
 use super::{ColumnAction, ColumnPlan, FieldAction, LeafJob};
 use crate::catalog::Table;
+use crate::copy::WireType;
 use crate::mask::TemplatePart;
 
 /// The job that copies `leaf` (the table itself or one of its partitions)
@@ -52,6 +53,7 @@ pub(super) fn leaf_job(
         })
         .collect();
     select.extend(extra);
+    let (wire, text_only) = binary_forms(leaf, columns, &names);
     LeafJob {
         table: leaf.name.clone(),
         rule_table: rule_table.name.clone(),
@@ -61,6 +63,65 @@ pub(super) fn leaf_job(
         filter,
         estimate_rows: leaf.estimate_rows.max(0.0) as u64,
         bytes: leaf.bytes.max(0) as u64,
+        wire,
+        text_only,
+    }
+}
+
+/// Each loaded column's binary form (where doppel decodes and encodes it),
+/// and the first reason the job cannot use binary COPY: a column whose type
+/// has no binary form or names user-defined types by oid, a value the
+/// source computes (`sql:`, typed as the expression), a template, or a
+/// masked column of a type doppel has no binary form for.
+fn binary_forms(
+    leaf: &Table,
+    columns: &[ColumnPlan],
+    names: &[String],
+) -> (Vec<Option<WireType>>, Option<String>) {
+    let mut wire = Vec::new();
+    let mut why = None;
+    for name in names {
+        let (Some(col), Some(plan)) = (leaf.column(name), columns.iter().find(|c| &c.name == name))
+        else {
+            wire.push(None);
+            continue;
+        };
+        let form = WireType::from_send(&col.wire);
+        let problem = match col.wire.as_str() {
+            "" => Some(format!(
+                "{} ({}) has no binary form",
+                col.name, col.type_name
+            )),
+            "oids" => Some(format!(
+                "{} ({}) names user-defined types by oid in binary, which differ between databases",
+                col.name, col.type_name
+            )),
+            _ => action_problem(&plan.action, form.is_some())
+                .map(|p| format!("{} ({}) {p}", col.name, col.type_name)),
+        };
+        if why.is_none() {
+            why = problem;
+        }
+        wire.push(form);
+    }
+    (wire, why)
+}
+
+/// Why `action` needs text COPY (`decodable`: doppel has the column's
+/// binary form).
+fn action_problem(action: &ColumnAction, decodable: bool) -> Option<&'static str> {
+    match action {
+        ColumnAction::Sql(_) => {
+            Some("takes a `sql:` value, converted to the column's type only in text")
+        }
+        ColumnAction::Template(_) => Some("is built from a template, in text only"),
+        ColumnAction::Mask(_) if !decodable => {
+            Some("is masked, and doppel has no binary form for its type")
+        }
+        ColumnAction::When(branches) => branches
+            .iter()
+            .find_map(|(_, a)| action_problem(a, decodable)),
+        _ => None,
     }
 }
 

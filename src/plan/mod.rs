@@ -21,6 +21,7 @@ pub use readers::AccessGrant;
 pub use token::{column_token, ColumnToken, Token};
 
 pub use crate::copy::FieldOp as FieldAction;
+use crate::copy::{Format, FormatChoice, WireType};
 use crate::mask::{Masker, TemplatePart};
 use crate::pg::QualifiedName;
 
@@ -175,9 +176,29 @@ pub struct LeafJob {
     pub estimate_rows: u64,
     /// Heap + TOAST bytes on the source.
     pub bytes: u64,
+    /// Each loaded column's binary form, where doppel can decode and encode it.
+    pub wire: Vec<Option<WireType>>,
+    /// Why the rows cannot be copied in binary COPY, when they cannot.
+    pub text_only: Option<String>,
 }
 
 impl LeafJob {
+    /// The COPY format this job uses when the run asks for `choice`, and why.
+    pub fn format(&self, choice: FormatChoice) -> (Format, String) {
+        match (choice, &self.text_only) {
+            (FormatChoice::Text, _) => (Format::Text, "--copy-format text".into()),
+            (_, Some(why)) => (Format::Text, why.clone()),
+            _ if self.is_passthrough() => (
+                Format::Binary,
+                "every column passes through as bytes".into(),
+            ),
+            _ => (
+                Format::Binary,
+                "masked columns are decoded from and encoded to their binary forms".into(),
+            ),
+        }
+    }
+
     /// True when every field passes through unchanged, so rows need not be parsed.
     pub fn is_passthrough(&self) -> bool {
         self.select.len() == self.fields.len()

@@ -3,7 +3,7 @@
 
 use crate::harness::*;
 
-const SCHEMA: &str = r#"
+pub(crate) const SCHEMA: &str = r#"
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 CREATE DOMAIN positive AS numeric CHECK (VALUE > 0);
 CREATE TYPE pair AS (a int, b text);
@@ -45,7 +45,7 @@ INSERT INTO events SELECT g, DATE '2024-06-01' + g, jsonb_build_object('g', g) F
 CREATE TABLE many AS SELECT g AS id, md5(g::text) AS h, g * 1.5 AS x FROM generate_series(1, 20000) g;
 "#;
 
-const TABLES: &[&str] = &[
+pub(crate) const TABLES: &[&str] = &[
     "everything",
     "\"Odd Schema\".\"Mixed Case Table\"",
     "events_2024",

@@ -114,10 +114,11 @@ impl TestDb {
         .get(0)
     }
 
-    /// Ordered md5 of a table's rows (as text), for exact comparisons.
+    /// Ordered md5 of a table's rows (as text), for exact comparisons. (The
+    /// alias is one no test table has as a column, so `alias::text` is the row.)
     pub async fn table_md5(&self, table: &str) -> String {
         self.value(&format!(
-            "SELECT coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), 'empty') || ':' || count(*) FROM {table} t"
+            "SELECT coalesce(md5(string_agg(whole_row::text, E'\\n' ORDER BY whole_row::text)), 'empty') || ':' || count(*) FROM {table} whole_row"
         ))
         .await
         .unwrap_or_default()

@@ -9,6 +9,7 @@ mod harness;
 
 mod access;
 mod bad_rules;
+mod binary_copy;
 mod check;
 mod copy_fidelity;
 mod errors;

@@ -24,6 +24,7 @@ fn column(num: i32, name: &str, type_name: &str, base: &str, category: char) -> 
         identity: None,
         has_default: false,
         can_select: true,
+        wire: String::new(),
     }
 }
 

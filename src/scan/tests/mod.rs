@@ -28,6 +28,7 @@ fn col(name: &str, base: &str) -> Column {
         identity: None,
         has_default: false,
         can_select: true,
+        wire: String::new(),
     }
 }
 
