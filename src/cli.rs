@@ -280,6 +280,12 @@ pub struct RunArgs {
     /// always text.
     #[arg(long, value_enum, default_value_t = CopyFormat::Auto)]
     pub copy_format: CopyFormat,
+    /// Threads that mask the rows of tables with costly maskers (scrub,
+    /// json, replace, each, placeholder sentences) in batches, output in
+    /// the source's order (default: the number of CPU cores; 1: each table
+    /// is masked on its own job's thread).
+    #[arg(long, value_name = "N")]
+    pub mask_threads: Option<usize>,
     /// Write a JSON run report to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,

@@ -45,6 +45,9 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
             jobs: args.jobs.unwrap_or_else(super::default_jobs).max(1),
             copy_format: args.copy_format.choice(),
             source_limits: args.source.limits()?,
+            mask_pool: crate::pipeline::mask_pool(
+                args.mask_threads.unwrap_or_else(super::default_jobs),
+            ),
             ..PipelineOptions::default()
         },
         progress: super::progress_style(args.progress),

@@ -7,6 +7,7 @@
 //! `wire/`). [`StreamTransform`] is either, behind one interface.
 
 pub mod binary;
+pub mod parallel;
 pub mod text;
 pub mod transform;
 pub mod wire;
@@ -14,6 +15,7 @@ pub mod wire;
 use bytes::BytesMut;
 
 pub use binary::BinaryTransform;
+pub use parallel::{BatchFormat, MaskPool, Ordered};
 pub use transform::{FieldOp, RowTransform, TransformError};
 pub use wire::WireType;
 

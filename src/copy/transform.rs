@@ -35,6 +35,18 @@ pub enum FieldOp {
 }
 
 impl FieldOp {
+    /// Whether the op (or one of its choices) masks with a costly masker
+    /// ([`Masker::is_costly`]).
+    pub fn is_costly(&self) -> bool {
+        match self {
+            FieldOp::Mask(m) => m.is_costly(),
+            FieldOp::Choose { ops, otherwise, .. } => {
+                ops.iter().any(FieldOp::is_costly) || otherwise.is_costly()
+            }
+            _ => false,
+        }
+    }
+
     /// The op that applies to a row: a [`FieldOp::Choose`] gives the op of
     /// its first condition that `holds` (the source field is `t`), or its
     /// `otherwise`; any other op is itself.
@@ -116,6 +128,9 @@ pub enum TransformError {
     /// The stream is not in the format asked for.
     #[error("{0}")]
     Stream(String),
+    /// A masking thread ended without a result (a bug: please report it).
+    #[error("a masking thread stopped: {0}")]
+    Stopped(String),
 }
 
 /// Buffers kept between rows hold at most this much; a larger one (left
@@ -131,7 +146,11 @@ pub(super) fn release(buf: &mut Vec<u8>) {
     }
 }
 
-/// Per-table state of the row transformation.
+/// Per-table state of the row transformation. Apart from the row counter
+/// (for error messages) and scratch buffers it holds no state between rows:
+/// every row's output depends only on the row, so runs of rows can be
+/// transformed by clones on several threads ([`super::parallel`]).
+#[derive(Clone)]
 pub struct RowTransform {
     ops: Vec<FieldOp>,
     names: Vec<String>,
@@ -222,6 +241,24 @@ impl RowTransform {
         }
         self.carry.extend_from_slice(&rest[complete..]);
         Ok(())
+    }
+
+    /// Transform `rows`, complete rows only (the last ends with `\n`),
+    /// whose first is row number `first_row` (1-based) of the stream;
+    /// append the target's rows to `out`. Independent of what was pushed
+    /// before.
+    pub fn transform_rows(
+        &mut self,
+        rows: &[u8],
+        first_row: u64,
+        out: &mut BytesMut,
+    ) -> Result<(), TransformError> {
+        if !rows.is_empty() && rows.last() != Some(&b'\n') {
+            return Err(TransformError::Truncated);
+        }
+        self.carry.clear();
+        self.rows = first_row.saturating_sub(1);
+        self.push(rows, out)
     }
 
     /// The stream ended: there must be no partial row left.

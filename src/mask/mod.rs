@@ -263,6 +263,18 @@ impl Masker {
         }
     }
 
+    /// Whether masking a value costs work in proportion to its length
+    /// (`scrub`, `json`, `replace`, `each`, placeholder sentences and
+    /// paragraphs), so that a table with such a column is worth masking on
+    /// several threads.
+    pub fn is_costly(&self) -> bool {
+        match &self.0.op {
+            Op::Scrub { .. } | Op::Json(_) | Op::Replace(..) | Op::Each(_) => true,
+            Op::Fake { kind, .. } => matches!(kind, FakeKind::Sentence | FakeKind::Paragraph),
+            _ => false,
+        }
+    }
+
     /// Whether the output depends on the key.
     pub fn is_keyed(&self) -> bool {
         self.0.key.is_some()

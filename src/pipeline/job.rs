@@ -8,11 +8,13 @@ use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
 use super::PipelineOptions;
-use crate::copy::{StreamTransform, TransformError};
+use crate::copy::{
+    BatchFormat, FieldOp, Format, Ordered, RowTransform, StreamTransform, TransformError,
+};
 use crate::pg::{quote_ident, QualifiedName};
 use crate::plan::LeafJob;
-use crate::report::Progress;
-use crate::sink::database::SinkError;
+use crate::report::{Progress, TableCounter};
+use crate::sink::database::{SinkError, TableWriter};
 use crate::sink::DatabaseSink;
 
 /// What one job did.
@@ -115,7 +117,7 @@ pub(super) async fn read_table(
     src: &Client,
     job: &LeafJob,
     options: &PipelineOptions,
-    counter: &crate::report::TableCounter,
+    counter: &TableCounter,
     tx: mpsc::Sender<Bytes>,
 ) -> Result<(u64, u64), JobError> {
     let sql = source_copy_sql(job, options);
@@ -127,47 +129,63 @@ pub(super) async fn read_table(
             table: table.clone(),
             source,
         })?;
-    let mut transform = StreamTransform::new(
-        job.format(options.copy_format).0,
-        job.columns.clone(),
-        job.fields.clone(),
-        job.wire.clone(),
-        job.select.len(),
-    );
+    // The parallel layer knows the text format's rows; binary tables are
+    // transformed on the job's task.
+    let format = job.format(options.copy_format).0;
+    let mut transform = match (&options.mask_pool, format) {
+        (Some(pool), Format::Text) if job.fields.iter().any(FieldOp::is_costly) => {
+            let rows = RowTransform::with_source_fields(
+                job.columns.clone(),
+                job.fields.clone(),
+                job.select.len(),
+            );
+            Rows::Parallel(Box::new(Ordered::new(rows, pool)))
+        }
+        _ => Rows::Serial(Box::new(StreamTransform::new(
+            format,
+            job.columns.clone(),
+            job.fields.clone(),
+            job.wire.clone(),
+            job.select.len(),
+        ))),
+    };
     let mut out = BytesMut::with_capacity(options.batch_bytes * 2);
     let mut bytes_read = 0u64;
+    let mut reported = (0, 0);
     let mut stream = std::pin::pin!(stream);
+    let failed = |source| JobError::Transform {
+        table: table.clone(),
+        source,
+    };
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|source| JobError::Source {
             table: table.clone(),
             source,
         })?;
         bytes_read += chunk.len() as u64;
-        transform
-            .push(&chunk, &mut out)
-            .map_err(|source| JobError::Transform {
-                table: table.clone(),
-                source,
-            })?;
+        transform.push(&chunk, &mut out).await.map_err(failed)?;
         // A chunk can hold a whole large row: free it before sending, and
         // send a large batch in pieces (sharing its buffer) so that the sink
         // never copies more than one piece at a time.
         drop(chunk);
         let batch = options.batch_bytes.max(1);
         if out.len() >= batch {
-            counter.add(transform.rows(), bytes_read);
+            reported = report(counter, reported, (transform.rows(), bytes_read));
         }
         while out.len() >= batch {
-            let piece = out.split_to(batch).freeze();
+            // Pieces end at a row's end, so that the ranges of a split
+            // table can share one COPY.
+            let cut = match transform.complete_rows(&out[..batch]) {
+                0 => transform.complete_rows(&out),
+                n => n,
+            };
+            let piece = out.split_to(cut.max(1)).freeze();
             tx.send(piece).await.map_err(|_| JobError::WriterGone {
                 table: table.clone(),
             })?;
         }
     }
-    transform.finish().map_err(|source| JobError::Transform {
-        table: table.clone(),
-        source,
-    })?;
+    transform.finish(&mut out).await.map_err(failed)?;
     if !out.is_empty() {
         tx.send(out.split().freeze())
             .await
@@ -175,8 +193,86 @@ pub(super) async fn read_table(
                 table: table.clone(),
             })?;
     }
-    counter.add(transform.rows(), bytes_read);
+    report(counter, reported, (transform.rows(), bytes_read));
     Ok((transform.rows(), bytes_read))
+}
+
+/// Add to `counter` what was read since `before`; returns `now`.
+fn report(counter: &TableCounter, before: (u64, u64), now: (u64, u64)) -> (u64, u64) {
+    counter.advance(now.0 - before.0, now.1 - before.1);
+    now
+}
+
+/// A table's row transformation: on the calling task, or (a costly masker
+/// and a mask pool) in batches on the pool's threads.
+enum Rows {
+    Serial(Box<StreamTransform>),
+    Parallel(Box<Ordered<RowTransform>>),
+}
+
+impl Rows {
+    async fn push(&mut self, chunk: &[u8], out: &mut BytesMut) -> Result<(), TransformError> {
+        match self {
+            Rows::Serial(t) => t.push(chunk, out),
+            Rows::Parallel(t) => t.push(chunk, out).await,
+        }
+    }
+
+    async fn finish(&mut self, out: &mut BytesMut) -> Result<(), TransformError> {
+        match self {
+            Rows::Serial(t) => t.finish(),
+            Rows::Parallel(t) => t.finish(out).await,
+        }
+    }
+
+    /// The length of the complete rows at the start of `buf` (the target
+    /// stream has the source's row format).
+    fn complete_rows(&self, buf: &[u8]) -> usize {
+        match self {
+            Rows::Serial(t) => match &**t {
+                StreamTransform::Text(t) => t.complete_rows(buf).0,
+                // Binary tables are never split: any cut will do.
+                StreamTransform::Binary(_) => buf.len(),
+            },
+            Rows::Parallel(t) => t.format().complete_rows(buf).0,
+        }
+    }
+
+    fn rows(&self) -> u64 {
+        match self {
+            Rows::Serial(t) => t.rows(),
+            Rows::Parallel(t) => t.rows(),
+        }
+    }
+}
+
+/// Feed the batches of `rx` to `writer` until every sender is gone;
+/// returns the writer (to finish) and the bytes written.
+pub(super) async fn write_batches<'c>(
+    tgt: &Client,
+    mut writer: TableWriter<'c>,
+    mut rx: mpsc::Receiver<Bytes>,
+    table: &QualifiedName,
+) -> Result<(TableWriter<'c>, u64), JobError> {
+    let mut written = 0u64;
+    // A lost target session is noticed even while the source is slow to
+    // send the next rows, instead of at the next write.
+    let mut watch = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            chunk = rx.recv() => {
+                let Some(chunk) = chunk else { break };
+                written += chunk.len() as u64;
+                writer.write(chunk).await?;
+            }
+            _ = watch.tick() => {
+                if tgt.is_closed() {
+                    return Err(JobError::TargetLost { table: table.clone() });
+                }
+            }
+        }
+    }
+    Ok((writer, written))
 }
 
 /// Copy one table. The target side runs in its own transaction, committed
@@ -191,30 +287,10 @@ pub async fn copy_table(
     let started = Instant::now();
     let counter = progress.start_table(&job.table, job.estimate_rows, job.bytes);
     let format = job.format(options.copy_format).0;
-    let mut writer = DatabaseSink::open_table(tgt, &job.table, &job.columns, format).await?;
-    let (tx, mut rx) = mpsc::channel::<Bytes>(options.queue_batches.max(1));
+    let writer = DatabaseSink::open_table(tgt, &job.table, &job.columns, format).await?;
+    let (tx, rx) = mpsc::channel::<Bytes>(options.queue_batches.max(1));
 
-    let write = async {
-        let mut written = 0u64;
-        // A lost target session is noticed even while the source is slow to
-        // send the next rows, instead of at the next write.
-        let mut watch = tokio::time::interval(Duration::from_millis(500));
-        loop {
-            tokio::select! {
-                chunk = rx.recv() => {
-                    let Some(chunk) = chunk else { break };
-                    written += chunk.len() as u64;
-                    writer.write(chunk).await?;
-                }
-                _ = watch.tick() => {
-                    if tgt.is_closed() {
-                        return Err(JobError::TargetLost { table: job.table.clone() });
-                    }
-                }
-            }
-        }
-        Ok::<_, JobError>((writer, written))
-    };
+    let write = write_batches(tgt, writer, rx, &job.table);
     let read = read_table(src, job, options, &counter, tx);
 
     // The first side to fail ends the job (the other is dropped: a source

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use crate::copy::FormatChoice;
+use crate::copy::{FormatChoice, MaskPool};
 use crate::pg::{session, ConnInfo};
 use crate::plan::LeafJob;
 use crate::report::Progress;
@@ -44,6 +44,9 @@ pub struct PipelineOptions {
     pub copy_format: FormatChoice,
     /// Limits on the source sessions.
     pub source_limits: session::SourceLimits,
+    /// Threads that mask tables with costly maskers in batches (`None`:
+    /// every table is masked on its job's task).
+    pub mask_pool: Option<MaskPool>,
 }
 
 impl Default for PipelineOptions {
@@ -54,8 +57,23 @@ impl Default for PipelineOptions {
             queue_batches: 4,
             copy_format: FormatChoice::Auto,
             source_limits: session::SourceLimits::default(),
+            mask_pool: mask_pool(
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1),
+            ),
         }
     }
+}
+
+/// Input bytes per batch of rows masked on the pool: ~400 rows of the
+/// bench's long texts, a few milliseconds of scrubbing.
+pub const MASK_BATCH_BYTES: usize = 256 * 1024;
+
+/// The mask pool for `threads` threads: none for one thread (each table is
+/// masked on its job's task, as cheaply as possible).
+pub fn mask_pool(threads: usize) -> Option<MaskPool> {
+    (threads > 1).then(|| MaskPool::new(threads, MASK_BATCH_BYTES))
 }
 
 /// A source session for `role`: connected, with doppel's session settings

@@ -43,6 +43,13 @@ impl TableCounter {
         self.bytes.store(bytes, Ordering::Relaxed);
     }
 
+    /// Add rows and bytes read: a table read in several ranges at once
+    /// counts each range's progress.
+    pub fn advance(&self, rows: u64, bytes: u64) {
+        self.rows.fetch_add(rows, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
     /// Mark the table done.
     pub fn finish(&self) {
         self.done.store(true, Ordering::Release);

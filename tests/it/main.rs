@@ -20,6 +20,7 @@ mod full_disk;
 mod large_values;
 mod maskers;
 mod masking;
+mod parallel;
 mod scan;
 mod scan_data;
 mod schema_objects;

@@ -1,0 +1,121 @@
+//! One big table on every core: a table masked on several threads gives
+//! the bytes one thread gives.
+
+use crate::harness::*;
+
+/// ~20,000 notes of ~300 bytes with addresses and phone numbers (several
+/// MB, so that masking runs in many batches and a 256kB threshold splits
+/// the table into many ranges), a partitioned table, and a few rows whose
+/// text needs escapes.
+const SCHEMA: &str = r#"
+CREATE TABLE notes (
+  id int PRIMARY KEY,
+  kind text NOT NULL,
+  body text,
+  n int NOT NULL
+);
+INSERT INTO notes
+SELECT g, CASE WHEN g % 3 = 0 THEN 'call' ELSE 'mail' END,
+       CASE WHEN g % 17 = 0 THEN NULL ELSE
+         'Customer ' || g || ' wrote from user' || g || '@example.com about the export; '
+         || 'call back on +1 415 555 ' || lpad((g % 10000)::text, 4, '0') || ' or +44 20 7946 '
+         || lpad(((g * 7) % 10000)::text, 4, '0') || E'.\tTabs, \\ and\nnew lines stay escaped. '
+         || repeat('Steps to reproduce: open the dashboard and refresh twice. ', 3) END,
+       g % 1000
+FROM generate_series(1, 20000) g;
+CREATE TABLE events (id int, at date NOT NULL, note text) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+INSERT INTO events
+SELECT g, DATE '2024-06-01' + (g % 400), 'seen ann' || g || '@example.org ' || repeat('x', 200)
+FROM generate_series(1, 12000) g;
+ANALYZE;
+"#;
+
+fn rules(filter: &str, n: &str) -> Rules {
+    Rules::new(&format!(
+        r#"
+version: 1
+key: ${{DOPPEL_KEY}}
+tables:
+  public.notes:
+    {filter}
+    columns:
+      id: keep
+      kind: keep
+      body: {{ scrub: [email, phone] }}
+      n: {n}
+  public.events:
+    columns:
+      id: keep
+      at: keep
+      note: {{ scrub: [email] }}
+"#
+    ))
+}
+
+async fn copy(src: &TestDb, label: &str, rules: &Rules, extra: &[&str]) -> (String, String) {
+    let tgt = TestDb::create(label).await;
+    let out = run(src, &tgt, &rules.path, extra, &[]);
+    assert_ok(&out);
+    (tgt.table_md5("notes").await, tgt.table_md5("events").await)
+}
+
+/// The rows of `notes` in the order the load wrote them.
+async fn loaded_order(src: &TestDb, label: &str, rules: &Rules, extra: &[&str]) -> String {
+    let tgt = TestDb::create(label).await;
+    assert_ok(&run(src, &tgt, &rules.path, extra, &[]));
+    tgt.value("SELECT md5(string_agg(t::text, E'\\n' ORDER BY ctid)) FROM notes t")
+        .await
+        .unwrap_or_default()
+}
+
+/// The SQL file of a copy, without its first line (it names the snapshot).
+fn sql_file(src: &TestDb, rules: &Rules, threads: &str) -> String {
+    let file = rules.sibling(&format!("copy-{threads}.sql"));
+    let (f, r) = (file.to_string_lossy(), rules.path.to_string_lossy());
+    let args = [
+        "run",
+        "--source",
+        &src.url(),
+        "--output",
+        &f,
+        "--rules",
+        &r,
+        "--mask-threads",
+        threads,
+    ];
+    assert_ok(&doppel(&args, &[]));
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    text.split_once('\n')
+        .map(|(_, rest)| rest.to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn masking_threads_give_the_serial_copy() {
+    let src = TestDb::create("par_src").await;
+    src.exec(SCHEMA).await;
+    let plain = rules("", "keep");
+    let want = copy(&src, "par_serial", &plain, &["--mask-threads", "1"]).await;
+    assert!(want.0.ends_with(":20000"), "{}", want.0);
+    assert!(want.1.ends_with(":12000"), "{}", want.1);
+    let threads = ["--mask-threads", "4", "--jobs", "1"];
+    assert_eq!(copy(&src, "par_threads", &plain, &threads).await, want);
+    // Byte for byte and in order: the stream the target loaded, and the SQL file.
+    assert_eq!(
+        loaded_order(&src, "par_order1", &plain, &["--mask-threads", "1"]).await,
+        loaded_order(&src, "par_order4", &plain, &threads).await
+    );
+    let serial_file = sql_file(&src, &plain, "1");
+    assert!(
+        serial_file.contains("\"notes\" (\"id\", \"kind\", \"body\", \"n\") FROM stdin;\n"),
+        "{}",
+        serial_file
+            .lines()
+            .filter(|l| l.starts_with("COPY"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(serial_file, sql_file(&src, &plain, "3"));
+}
