@@ -156,6 +156,10 @@ pub struct PlanArgs {
     /// The COPY format `run` would be asked for (see `run --copy-format`).
     #[arg(long, value_enum, default_value_t = CopyFormat::Auto)]
     pub copy_format: CopyFormat,
+    /// Show the ranges a table larger than SIZE is read in, as `run
+    /// --split-above` would (0: never).
+    #[arg(long, value_name = "SIZE", default_value = "64MB", value_parser = crate::plan::split::parse_size)]
+    pub split_above: u64,
 }
 
 /// Options of `doppel token`.
@@ -286,6 +290,11 @@ pub struct RunArgs {
     /// is masked on its own job's thread).
     #[arg(long, value_name = "N")]
     pub mask_threads: Option<usize>,
+    /// Read a table (or partition) larger than SIZE in ranges of heap
+    /// blocks of about SIZE each, by every job that comes free, loaded
+    /// through one COPY (e.g. 64MB, 1GB; 0: never).
+    #[arg(long, value_name = "SIZE", default_value = "64MB", value_parser = crate::plan::split::parse_size)]
+    pub split_above: u64,
     /// Write a JSON run report to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,

@@ -81,6 +81,8 @@ pub struct Table {
     pub estimate_rows: f64,
     /// Heap + TOAST bytes (0 for partitioned parents).
     pub bytes: i64,
+    /// Blocks of the heap (its main fork; 0 for partitioned parents).
+    pub pages: i64,
     /// Columns in attribute order.
     pub columns: Vec<Column>,
     /// Primary key and unique indexes.
@@ -191,6 +193,7 @@ impl Catalog {
                 owner: r.try_get("owner")?,
                 estimate_rows: r.try_get("estimate_rows")?,
                 bytes: r.try_get("bytes")?,
+                pages: r.try_get("pages")?,
                 columns: Vec::new(),
                 unique_keys: Vec::new(),
                 foreign_keys: Vec::new(),

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::inspect::inspect;
 use crate::cli::{OutputFormat, PlanArgs};
-use crate::pipeline::{source_copy_sql, PipelineOptions};
-use crate::plan::Decision;
+use crate::pipeline::{ranges_of, source_copy_sql, PipelineOptions};
+use crate::plan::{Decision, LeafJob};
 use crate::report::human_bytes;
 use crate::{Error, ExitCode};
 
@@ -17,6 +17,7 @@ use crate::{Error, ExitCode};
 pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
     let selection = args.tenants.selection()?;
     let copy_format = args.copy_format.choice();
+    let split_above = args.split_above;
     let args = args.inspect;
     let ins = inspect("plan", &args.source, &args.rules, selection.is_subset()).await?;
     let mut problems = ins.problems.clone();
@@ -40,9 +41,23 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
             Err(e) => return Err(e),
         };
     let _ = ins.client.batch_execute("COMMIT").await;
+    // Before PostgreSQL 14 a ctid range is a filter on a whole scan: `run`
+    // does not split there.
+    let split_above = match crate::pg::session::server_major(&ins.client).await {
+        Ok(v) if v >= 14 => split_above,
+        _ => 0,
+    };
     let options = PipelineOptions {
         copy_format,
+        split_above,
         ..PipelineOptions::default()
+    };
+    let queries = |l: &LeafJob| -> Vec<String> {
+        let parts = ranges_of(l, &options);
+        match parts.is_empty() {
+            true => vec![source_copy_sql(l, &options)],
+            false => parts.iter().map(|p| source_copy_sql(p, &options)).collect(),
+        }
     };
     let order: Vec<String> = ins
         .plan
@@ -79,7 +94,8 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
                 "bytes": bytes,
                 "filter": t.filter,
                 "load_order": t.leaves.iter().filter_map(|l| order.iter().position(|o| o == &l.table.to_string()).map(|p| p + 1)).min(),
-                "queries": t.leaves.iter().map(|l| source_copy_sql(l, &options)).collect::<Vec<_>>(),
+                "queries": t.leaves.iter().flat_map(queries).collect::<Vec<_>>(),
+                "ranges": t.leaves.iter().map(|l| ranges_of(l, &options).len().max(1)).sum::<usize>(),
                 "copy_format": t.leaves.iter().map(|l| {
                     let (f, why) = l.format(copy_format);
                     json!({"relation": l.table.to_string(), "format": f.name(), "because": why})
@@ -194,7 +210,7 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
                     ),
                 }
                 for l in &t.leaves {
-                    println!("  query: {}", source_copy_sql(l, &options));
+                    print_queries(l, &ranges_of(l, &options), &options);
                     let (f, why) = l.format(copy_format);
                     let on = match t.leaves.len() {
                         1 => String::new(),
@@ -268,4 +284,27 @@ pub async fn plan(args: PlanArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::Usage
     })
+}
+
+/// A leaf's source query, or the queries of its ranges (the first two and
+/// the last, when there are more).
+fn print_queries(leaf: &LeafJob, parts: &[LeafJob], options: &PipelineOptions) {
+    if parts.is_empty() {
+        println!("  query: {}", source_copy_sql(leaf, options));
+        return;
+    }
+    println!(
+        "  {}: read in {} ranges of heap blocks by the jobs that come free, loaded through one COPY",
+        leaf.table,
+        parts.len()
+    );
+    for (i, p) in parts.iter().enumerate() {
+        if i == 2 && parts.len() > 3 {
+            println!("  … {} more ranges", parts.len() - 3);
+        }
+        if i < 2 || i + 1 == parts.len() {
+            let range = p.range.map(|r| r.describe()).unwrap_or_default();
+            println!("  query, {range}: {}", source_copy_sql(p, options));
+        }
+    }
 }

@@ -45,6 +45,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
             jobs: args.jobs.unwrap_or_else(super::default_jobs).max(1),
             copy_format: args.copy_format.choice(),
             source_limits: args.source.limits()?,
+            split_above: args.split_above,
             mask_pool: crate::pipeline::mask_pool(
                 args.mask_threads.unwrap_or_else(super::default_jobs),
             ),

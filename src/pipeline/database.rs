@@ -115,6 +115,8 @@ struct Prepared {
     pre: String,
     post: String,
     sequences: Vec<(QualifiedName, i64, bool)>,
+    /// The source's major version.
+    server: u32,
 }
 
 /// The target database, checked and held, before its first write.
@@ -346,6 +348,7 @@ async fn read_source(
         pre,
         post,
         sequences,
+        server,
     })
 }
 
@@ -429,15 +432,12 @@ async fn load_database(
         let p = progress.clone();
         tokio::spawn(async move { p.draw_until(stop_rx).await })
     };
-    let result = super::run(
-        &req.source,
-        &p.snapshot,
-        &sink,
-        jobs,
-        &req.options,
-        &progress,
-    )
-    .await;
+    let mut options = req.options.clone();
+    if p.server < 14 {
+        // Before PostgreSQL 14 a ctid range is a filter on a whole scan.
+        options.split_above = 0;
+    }
+    let result = super::run(&req.source, &p.snapshot, &sink, jobs, &options, &progress).await;
     let _ = stop_tx.send(());
     let _ = drawer.await;
     record.stats = result?;

@@ -36,6 +36,21 @@ pub struct JobStats {
     pub duration: Duration,
 }
 
+impl JobStats {
+    /// What `job` did: `read` and `written` are (rows, bytes) on either side.
+    fn new(job: &LeafJob, read: (u64, u64), written: (u64, u64), started: Instant) -> JobStats {
+        JobStats {
+            table: job.table.clone(),
+            rule_table: job.rule_table.clone(),
+            rows_read: read.0,
+            rows_written: written.0,
+            bytes_read: read.1,
+            bytes_written: written.1,
+            duration: started.elapsed(),
+        }
+    }
+}
+
 /// Why a job failed; every variant names the table.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -104,8 +119,14 @@ pub fn source_select_sql(job: &LeafJob) -> String {
         job.select.join(", "),
         job.table.quoted()
     );
-    if let Some(f) = &job.filter {
-        sql.push_str(&format!(" WHERE ({f})"));
+    let conditions: Vec<String> = job
+        .filter
+        .iter()
+        .map(|f| format!("({f})"))
+        .chain(job.range.map(|r| r.predicate()))
+        .collect();
+    if !conditions.is_empty() {
+        sql.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
     }
     sql
 }
@@ -298,22 +319,40 @@ pub async fn copy_table(
     // writer fails first when the target goes, so a reader's "writer gone"
     // never hides the cause.
     let ((rows_read, bytes_read), (writer, bytes_written)) = tokio::try_join!(read, write)?;
+    finish_load(
+        job,
+        writer,
+        &counter,
+        (rows_read, bytes_read),
+        bytes_written,
+        started,
+    )
+    .await
+}
+
+/// End a table's load: commit, and check that the target loaded the rows
+/// read (`read`: rows, bytes).
+pub(super) async fn finish_load(
+    job: &LeafJob,
+    writer: TableWriter<'_>,
+    counter: &TableCounter,
+    read: (u64, u64),
+    bytes_written: u64,
+    started: Instant,
+) -> Result<JobStats, JobError> {
     let rows_written = writer.finish().await?;
     counter.finish();
-    if rows_written != rows_read {
+    if rows_written != read.0 {
         return Err(JobError::CountMismatch {
             table: job.table.clone(),
-            read: rows_read,
+            read: read.0,
             written: rows_written,
         });
     }
-    Ok(JobStats {
-        table: job.table.clone(),
-        rule_table: job.rule_table.clone(),
-        rows_read,
-        rows_written,
-        bytes_read,
-        bytes_written,
-        duration: started.elapsed(),
-    })
+    Ok(JobStats::new(
+        job,
+        read,
+        (rows_written, bytes_written),
+        started,
+    ))
 }

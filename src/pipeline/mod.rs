@@ -1,6 +1,7 @@
 //! The data pass: `--jobs` workers, each with its own source connection
 //! inside the shared snapshot and its own target connection, take table jobs
-//! largest first. A job streams `COPY … TO STDOUT` from the source, turns it
+//! largest first; a table larger than `--split-above` is read in ranges by
+//! every worker that comes free ([`ranges`]). A job streams `COPY … TO STDOUT` from the source, turns it
 //! row by row into the target's stream (masking what the plan says) and
 //! feeds `COPY … FROM STDIN` on the target through a bounded channel, so
 //! memory stays bounded whatever the table size. The first failure cancels
@@ -13,6 +14,7 @@ pub mod interrupt;
 mod job;
 mod orphans;
 pub mod probe;
+mod ranges;
 pub mod token;
 
 use std::collections::VecDeque;
@@ -21,7 +23,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use crate::copy::{FormatChoice, MaskPool};
+use crate::copy::{Format, FormatChoice, MaskPool};
 use crate::pg::{session, ConnInfo};
 use crate::plan::LeafJob;
 use crate::report::Progress;
@@ -44,6 +46,9 @@ pub struct PipelineOptions {
     pub copy_format: FormatChoice,
     /// Limits on the source sessions.
     pub source_limits: session::SourceLimits,
+    /// Tables (leaf relations) larger than this many bytes are read in
+    /// ranges by several workers (0: never).
+    pub split_above: u64,
     /// Threads that mask tables with costly maskers in batches (`None`:
     /// every table is masked on its job's task).
     pub mask_pool: Option<MaskPool>,
@@ -57,6 +62,7 @@ impl Default for PipelineOptions {
             queue_batches: 4,
             copy_format: FormatChoice::Auto,
             source_limits: session::SourceLimits::default(),
+            split_above: crate::plan::SPLIT_ABOVE,
             mask_pool: mask_pool(
                 std::thread::available_parallelism()
                     .map(|n| n.get())
@@ -95,8 +101,73 @@ pub(crate) async fn connect_source(
     Ok(src)
 }
 
+/// What a worker takes from the queue.
+enum Work {
+    /// A table read whole.
+    Table(Box<LeafJob>),
+    /// A table read in ranges, loaded by the worker that takes this.
+    Split(Arc<ranges::SplitTable>),
+    /// Help read the ranges of a table another worker loads.
+    Help(Arc<ranges::SplitTable>),
+}
+
+type Queue = Arc<Mutex<VecDeque<Work>>>;
+
+/// The ranges `job` is read in (none: read whole): a table above
+/// `options.split_above` bytes copied in text. A binary COPY stream has a
+/// header and a trailer of its own, so binary tables are read whole.
+pub fn ranges_of(job: &LeafJob, options: &PipelineOptions) -> Vec<LeafJob> {
+    match job.format(options.copy_format).0 {
+        Format::Text => crate::plan::split(job, options.split_above),
+        Format::Binary => Vec::new(),
+    }
+}
+
+/// The work of `jobs` (largest first): tables above `split_above` bytes
+/// in ranges, and how many workers could be busy at once.
+fn queue(jobs: Vec<LeafJob>, options: &PipelineOptions) -> (Queue, usize) {
+    let mut units = 0;
+    let work: VecDeque<Work> = jobs
+        .into_iter()
+        .map(|job| {
+            let parts = ranges_of(&job, options);
+            if parts.is_empty() {
+                units += 1;
+                Work::Table(Box::new(job))
+            } else {
+                units += parts.len();
+                Work::Split(Arc::new(ranges::SplitTable::new(job, parts)))
+            }
+        })
+        .collect();
+    (Arc::new(Mutex::new(work)), units)
+}
+
+/// Copy one table read whole, in its own read-only transaction in the
+/// shared snapshot: a table's lock is held only while it is copied, so DDL
+/// on the source waits for one table's copy at most.
+async fn copy_whole(
+    src: &tokio_postgres::Client,
+    tgt: &tokio_postgres::Client,
+    snapshot: &str,
+    job: &LeafJob,
+    options: &PipelineOptions,
+    progress: &Progress,
+) -> Result<JobStats, crate::Error> {
+    session::import_snapshot(src, snapshot).await.map_err(|e| {
+        crate::Error::runtime(format!("source: cannot import snapshot {snapshot}: {e}"))
+    })?;
+    let s = job::copy_table(src, tgt, job, options, progress)
+        .await
+        .map_err(|e| crate::Error::runtime(e.to_string()))?;
+    src.batch_execute("COMMIT")
+        .await
+        .map_err(|e| crate::Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
+    Ok(s)
+}
+
 /// Copy every job's rows from the source (in `snapshot`) to the sink.
-/// Returns per-job statistics in the order jobs finished.
+/// Returns per-table statistics in the order tables finished.
 pub async fn run(
     source: &ConnInfo,
     snapshot: &str,
@@ -105,11 +176,8 @@ pub async fn run(
     options: &PipelineOptions,
     progress: &Progress,
 ) -> Result<Vec<JobStats>, crate::Error> {
-    let queue = Arc::new(Mutex::new(jobs.into_iter().collect::<VecDeque<_>>()));
-    let workers = options
-        .jobs
-        .max(1)
-        .min(queue.lock().map(|q| q.len()).unwrap_or(1).max(1));
+    let (queue, units) = queue(jobs, options);
+    let workers = options.jobs.max(1).min(units.max(1));
     let mut set = JoinSet::new();
     for w in 0..workers {
         let queue = Arc::clone(&queue);
@@ -125,24 +193,26 @@ pub async fn run(
             let mut stats = Vec::new();
             loop {
                 let next = queue.lock().ok().and_then(|mut q| q.pop_front());
-                let Some(job) = next else { break };
-                // One read-only transaction per table, in the shared snapshot:
-                // a table's lock is held only while it is copied, so DDL on
-                // the source waits for one table's copy at most.
-                session::import_snapshot(&src, &snapshot)
-                    .await
-                    .map_err(|e| {
-                        crate::Error::runtime(format!(
-                            "source: cannot import snapshot {snapshot}: {e}"
-                        ))
-                    })?;
-                let s = job::copy_table(&src, &tgt, &job, &options, &progress)
-                    .await
-                    .map_err(|e| crate::Error::runtime(e.to_string()))?;
-                src.batch_execute("COMMIT").await.map_err(|e| {
-                    crate::Error::runtime(format!("source: {}", crate::pg::pg_text(&e)))
-                })?;
-                stats.push(s);
+                let Some(work) = next else { break };
+                match work {
+                    Work::Table(job) => stats
+                        .push(copy_whole(&src, &tgt, &snapshot, &job, &options, &progress).await?),
+                    Work::Split(table) => {
+                        // Every other worker that comes free helps first.
+                        let invite = || {
+                            if let Ok(mut q) = queue.lock() {
+                                for _ in 1..workers.min(table.ranges()) {
+                                    q.push_front(Work::Help(Arc::clone(&table)));
+                                }
+                            }
+                        };
+                        let s = table
+                            .load(&src, &tgt, &snapshot, &options, &progress, invite)
+                            .await?;
+                        stats.push(s);
+                    }
+                    Work::Help(table) => table.help(&src, &snapshot, &options).await?,
+                }
             }
             Ok::<_, crate::Error>(stats)
         });

@@ -63,6 +63,8 @@ pub(super) fn leaf_job(
         filter,
         estimate_rows: leaf.estimate_rows.max(0.0) as u64,
         bytes: leaf.bytes.max(0) as u64,
+        pages: leaf.pages.max(0) as u64,
+        range: None,
         wire,
         text_only,
     }

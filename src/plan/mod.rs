@@ -11,6 +11,7 @@ mod jobs;
 mod readers;
 pub mod references;
 mod spec;
+pub mod split;
 pub mod suggest;
 mod token;
 
@@ -18,6 +19,7 @@ pub(crate) use build::suggest_table;
 pub use build::{build, build_all, PlanOptions};
 pub use compile::{check_column_rule, shape_of};
 pub use readers::AccessGrant;
+pub use split::{split, BlockRange, SPLIT_ABOVE};
 pub use token::{column_token, ColumnToken, Token};
 
 pub use crate::copy::FieldOp as FieldAction;
@@ -180,6 +182,11 @@ pub struct LeafJob {
     pub wire: Vec<Option<WireType>>,
     /// Why the rows cannot be copied in binary COPY, when they cannot.
     pub text_only: Option<String>,
+    /// Blocks of the heap on the source.
+    pub pages: u64,
+    /// The part of the relation this job reads, when it is split
+    /// ([`split`]); `None`: every row.
+    pub range: Option<BlockRange>,
 }
 
 impl LeafJob {
@@ -209,6 +216,7 @@ impl LeafJob {
     /// rather than copy the table's columns as they are.
     pub fn needs_select(&self) -> bool {
         self.filter.is_some()
+            || self.range.is_some()
             || self.select.len() != self.columns.len()
             || self.select.iter().any(|s| s.starts_with('('))
     }

@@ -1,5 +1,7 @@
 //! One big table on every core: a table masked on several threads gives
-//! the bytes one thread gives.
+//! the bytes one thread gives; a table read in ctid ranges gives the rows
+//! one read gives (with a filter, and for partitions); a range that fails
+//! leaves nothing of the table.
 
 use crate::harness::*;
 
@@ -56,15 +58,28 @@ tables:
 
 async fn copy(src: &TestDb, label: &str, rules: &Rules, extra: &[&str]) -> (String, String) {
     let tgt = TestDb::create(label).await;
-    let out = run(src, &tgt, &rules.path, extra, &[]);
+    let out = run(src, &tgt, &rules.path, &text(extra), &[]);
     assert_ok(&out);
+    let log = String::from_utf8_lossy(&out.stderr);
+    let split = log.matches("ranges of heap blocks").count();
+    // notes and both partitions of events are above 256kB.
+    let want = if extra.contains(&"256kB") { 3 } else { 0 };
+    assert_eq!(split, want, "{log}");
     (tgt.table_md5("notes").await, tgt.table_md5("events").await)
+}
+
+/// `extra` with text COPY: binary tables are read whole and masked on
+/// their job's task.
+fn text<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = extra.to_vec();
+    args.extend(["--copy-format", "text"]);
+    args
 }
 
 /// The rows of `notes` in the order the load wrote them.
 async fn loaded_order(src: &TestDb, label: &str, rules: &Rules, extra: &[&str]) -> String {
     let tgt = TestDb::create(label).await;
-    assert_ok(&run(src, &tgt, &rules.path, extra, &[]));
+    assert_ok(&run(src, &tgt, &rules.path, &text(extra), &[]));
     tgt.value("SELECT md5(string_agg(t::text, E'\\n' ORDER BY ctid)) FROM notes t")
         .await
         .unwrap_or_default()
@@ -118,4 +133,85 @@ async fn masking_threads_give_the_serial_copy() {
             .join("\n")
     );
     assert_eq!(serial_file, sql_file(&src, &plain, "3"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ranges_give_the_whole_table_copy() {
+    let src = TestDb::create("par_rsrc").await;
+    src.exec(SCHEMA).await;
+    let plain = rules("", "keep");
+    let serial = ["--mask-threads", "1", "--split-above", "0"];
+    let want = copy(&src, "par_serial", &plain, &serial).await;
+    assert!(want.0.ends_with(":20000"), "{}", want.0);
+    assert!(want.1.ends_with(":12000"), "{}", want.1);
+
+    let split = [
+        "--mask-threads",
+        "3",
+        "--split-above",
+        "256kB",
+        "--jobs",
+        "3",
+    ];
+    assert_eq!(copy(&src, "par_split", &plain, &split).await, want);
+
+    let filtered = rules("filter: \"id % 7 <> 3 AND kind = 'mail'\"", "keep");
+    let want = copy(&src, "par_fserial", &filtered, &serial).await;
+    assert!(!want.0.ends_with(":20000") && !want.0.ends_with(":0"));
+    assert_eq!(copy(&src, "par_fsplit", &filtered, &split).await, want);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_shows_the_ranges_of_a_large_table() {
+    let src = TestDb::create("par_plan").await;
+    src.exec(SCHEMA).await;
+    let r = rules("", "keep");
+    let p = r.path.to_string_lossy().to_string();
+    let out = doppel(
+        &[
+            "plan",
+            "--source",
+            &src.url(),
+            "--rules",
+            &p,
+            "--split-above",
+            "1MB",
+            "--copy-format",
+            "text",
+        ],
+        &[],
+    );
+    assert_ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_contains(
+        &text,
+        &[
+            "read in ",
+            " ranges of heap blocks",
+            "range 1 of ",
+            "ctid >= '(",
+        ],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_range_that_fails_leaves_nothing_of_the_table() {
+    let src = TestDb::create("par_fail_src").await;
+    src.exec(SCHEMA).await;
+    // Row 19990 is in the last range; the source fails while reading it.
+    let failing = rules(
+        "",
+        "{ sql: \"CASE WHEN id = 19990 THEN 1 / (id - 19990) ELSE n END\" }",
+    );
+    let tgt = TestDb::create("par_fail_tgt").await;
+    let out = run(
+        &src,
+        &tgt,
+        &failing.path,
+        &["--split-above", "256kB", "--jobs", "2"],
+        &[],
+    );
+    let err = assert_fails(&out, 1);
+    assert_contains(&err, &["notes", "division by zero"]);
+    assert_eq!(tgt.user_tables().await, 0, "{err}");
 }

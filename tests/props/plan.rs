@@ -42,6 +42,7 @@ fn table(oid: u32, name: &str, columns: Vec<Column>, foreign_keys: Vec<ForeignKe
         owner: "postgres".into(),
         estimate_rows: 10.0,
         bytes: 8192,
+        pages: 0,
         columns,
         unique_keys: vec![UniqueKey {
             name: format!("{name}_pkey"),

@@ -14,6 +14,9 @@ SELECT c.oid,
        pg_catalog.pg_get_userbyid(c.relowner)::text AS owner,
        greatest(c.reltuples, 0)::float8 AS estimate_rows,
        CASE WHEN c.relkind = 'r' THEN pg_catalog.pg_table_size(c.oid) ELSE 0 END::int8 AS bytes,
+       CASE WHEN c.relkind = 'r'
+            THEN pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::int8
+            ELSE 0 END::int8 AS pages,
        pg_catalog.has_table_privilege(c.oid, 'SELECT') AS can_select,
        pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS schema_usage
   FROM pg_catalog.pg_class c

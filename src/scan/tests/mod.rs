@@ -45,6 +45,7 @@ fn table(oid: u32, name: &str, columns: Vec<Column>) -> Table {
         owner: "postgres".into(),
         estimate_rows: 0.0,
         bytes: 0,
+        pages: 0,
         columns,
         unique_keys: vec![UniqueKey {
             name: format!("{name}_pkey"),
