@@ -79,19 +79,22 @@ run() {
   local label=${1:-doppel} out
   out=$(mktemp -d)
   [ -x "$DOPPEL" ] || die "no doppel binary at $DOPPEL (set DOPPEL)"
-  echo "| run | wall s | peak RSS MB | client CPU s | server CPU s | machine CPU s | load before |"
-  echo "|---|--:|--:|--:|--:|--:|--:|"
+  echo "| run | wall s | peak RSS MB | client CPU s | server CPU s | machine CPU s | load before | phases |"
+  echo "|---|--:|--:|--:|--:|--:|--:|---|"
   for i in $(seq 1 "$REPEAT"); do
-    q postgres "DROP DATABASE IF EXISTS $DST WITH (FORCE)"
+    fresh_db "$DST"
+    q postgres "CHECKPOINT" >/dev/null
     local load
     load=$(cut -d' ' -f1 /proc/loadavg)
     # shellcheck disable=SC2086 # DOPPEL_ARGS is a list of arguments
     timed "$label-$i" "$out" "$DOPPEL" run --source "$(src_url "$SRC")" --target "$(src_url "$DST")" \
-      --rules "$RULES" --jobs "$JOBS" --progress quiet ${DOPPEL_ARGS:-} ||
+      --rules "$RULES" --jobs "$JOBS" --progress log ${DOPPEL_ARGS:-} ||
       { tail -5 "$out/$label-$i.log"; exit 1; }
     # shellcheck disable=SC1090
     source "$out/$label-$i.metrics"
-    echo "| $label $i | $wall_s | $((maxrss_kb / 1024)) | $client_cpu_s | $server_cpu_s | $machine_cpu_s | $load |"
+    local phases
+    phases=$(grep -o '(prepare [^)]*)' "$out/$label-$i.log" | tail -1)
+    echo "| $label $i | $wall_s | $((maxrss_kb / 1024)) | $client_cpu_s | $server_cpu_s | $machine_cpu_s | $load | $phases |"
   done
   q "$DST" "SELECT 'target: ' || count(*) || ' tasks' FROM tasks"
   q postgres "DROP DATABASE IF EXISTS $DST WITH (FORCE)"
