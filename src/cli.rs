@@ -295,6 +295,13 @@ pub struct RunArgs {
     /// through one COPY (e.g. 64MB, 1GB; 0: never).
     #[arg(long, value_name = "SIZE", default_value = "64MB", value_parser = crate::plan::split::parse_size)]
     pub split_above: u64,
+    /// Tuning: bytes of target COPY data gathered before one write to the
+    /// target (the default was chosen by measurement, BENCHMARKS.md "Tuning").
+    #[arg(long, value_name = "SIZE", default_value = "64kB", value_parser = crate::plan::split::parse_size)]
+    pub batch_size: u64,
+    /// Tuning: batches queued between a table's reader and its writer.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub queue_depth: usize,
     /// Write a JSON run report to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,

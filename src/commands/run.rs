@@ -46,10 +46,11 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
             copy_format: args.copy_format.choice(),
             source_limits: args.source.limits()?,
             split_above: args.split_above,
+            batch_bytes: usize::try_from(args.batch_size.max(1)).unwrap_or(usize::MAX),
+            queue_batches: args.queue_depth.max(1),
             mask_pool: crate::pipeline::mask_pool(
                 args.mask_threads.unwrap_or_else(super::default_jobs),
             ),
-            ..PipelineOptions::default()
         },
         progress: super::progress_style(args.progress),
         selection: args.tenants.selection()?,
