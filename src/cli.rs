@@ -189,8 +189,10 @@ pub struct LeakArgs {
     #[arg(long, default_value_t = 6, value_name = "CHARS")]
     pub min_length: usize,
     /// A value held by at most this many source rows is rare: found in a
-    /// column that may carry source text, in any row, it is a leak.
-    #[arg(long, default_value_t = 2, value_name = "ROWS")]
+    /// column that may carry source text, in any row, it is a leak (at
+    /// most 254).
+    #[arg(long, default_value_t = 2, value_name = "ROWS",
+          value_parser = clap::value_parser!(u32).range(0..=254))]
     pub rare: u32,
 }
 
@@ -215,6 +217,9 @@ pub struct VerifyArgs {
     /// it the source's rows, filtered as the rules say, are counted).
     #[arg(long)]
     pub run_report: Option<PathBuf>,
+    /// Tables read at once on each side (default: the number of CPU cores).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
     #[command(flatten)]
     /// Leak search.
     pub leaks: LeakArgs,

@@ -28,6 +28,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         )),
         (None, None) => return Err(Error::usage("give --target URL or --output FILE")),
     };
+    let jobs = args.jobs.unwrap_or_else(super::default_jobs).max(1);
     let req = CopyRequest {
         source,
         target,
@@ -42,7 +43,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
             timeout: Duration::from_secs(args.swap_timeout),
         }),
         options: PipelineOptions {
-            jobs: args.jobs.unwrap_or_else(super::default_jobs).max(1),
+            jobs,
             copy_format: args.copy_format.choice(),
             source_limits: args.source.limits()?,
             split_above: args.split_above,
@@ -54,7 +55,9 @@ pub async fn run(args: RunArgs) -> Result<ExitCode, Error> {
         },
         progress: super::progress_style(args.progress),
         selection: args.tenants.selection()?,
-        verify: args.verify.then(|| super::verify::options(&args.leaks)),
+        verify: args
+            .verify
+            .then(|| super::verify::options(&args.leaks, jobs)),
         rules,
     };
     let mut record = CopyRecord {

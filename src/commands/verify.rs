@@ -1,16 +1,19 @@
 //! `doppel verify`: check a finished copy against its source and rules.
 //! The source is read in one read-only snapshot (as `check` reads it), the
-//! target in one read-only transaction; the stage is `crate::verify`.
+//! target in another; both are exported so that `--jobs` sessions per side
+//! read tables in them at once. The stage is `crate::verify`.
 //! Prints each finding and a summary on standard error; exit 4 on any
 //! finding, 0 when the copy is clean.
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::inspect::inspect;
 use crate::cli::{LeakArgs, VerifyArgs};
 use crate::pg::{session, ConnInfo};
-use crate::verify::{self, Expected, Options};
+use crate::sink::DatabaseSink;
+use crate::verify::{self, Expected, Options, Sessions};
 use crate::{Error, ExitCode};
 
 /// Run `doppel verify`.
@@ -20,26 +23,39 @@ pub async fn verify(args: VerifyArgs) -> Result<ExitCode, Error> {
         None => Expected::Source,
     };
     let ins = inspect("verify", &args.source, &args.rules, false).await?;
+    let source_snapshot = session::snapshot_id(&ins.client).await.map_err(|e| {
+        Error::runtime(format!(
+            "source: cannot export a snapshot: {}",
+            crate::pg::pg_text(&e)
+        ))
+    })?;
     let conn = ConnInfo::parse(&args.target).map_err(|e| Error::usage(format!("--target: {e}")))?;
-    let fail = |e: &(dyn std::error::Error + 'static)| {
-        Error::runtime(format!("target: {}", crate::pg::pg_text(e)))
-    };
-    let tgt = conn.connect().await.map_err(|e| fail(&e))?;
-    session::prepare(&tgt, "verify")
-        .await
-        .map_err(|e| fail(&e))?;
-    tgt.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .await
-        .map_err(|e| fail(&e))?;
+    let target = DatabaseSink::new(conn);
+    let tgt = target.connect("verify").await?;
+    let target_snapshot = session::export_snapshot(&tgt).await.map_err(|e| {
+        Error::runtime(format!(
+            "target: cannot open a read-only snapshot: {}",
+            crate::pg::pg_text(&e)
+        ))
+    })?;
+    let sessions = Arc::new(Sessions {
+        source: ins.source.clone(),
+        limits: args.source.limits()?,
+        source_snapshot,
+        target,
+        target_snapshot,
+    });
     let sensitive = verify::sensitive_columns(&ins.plan);
+    let jobs = args.jobs.unwrap_or_else(super::default_jobs);
     let mut report = verify::verify(
         &ins.client,
         &tgt,
+        sessions,
         &ins.plan,
         &ins.catalog,
         &sensitive,
         &expected,
-        &options(&args.leaks),
+        &options(&args.leaks, jobs),
     )
     .await?;
     let _ = tgt.batch_execute("COMMIT").await;
@@ -56,11 +72,13 @@ pub async fn verify(args: VerifyArgs) -> Result<ExitCode, Error> {
     })
 }
 
-/// The leak search's options from the command line.
-pub fn options(args: &LeakArgs) -> Options {
+/// The leak search's options from the command line, reading tables on
+/// `jobs` sessions per side.
+pub fn options(args: &LeakArgs, jobs: usize) -> Options {
     Options {
         min_length: args.min_length.max(1),
-        rare: args.rare,
+        rare: args.rare.min(254),
+        jobs: jobs.max(1),
         ..Options::default()
     }
 }

@@ -80,6 +80,12 @@ pub async fn export_snapshot(client: &Client) -> Result<String, tokio_postgres::
     client
         .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
+    snapshot_id(client).await
+}
+
+/// Export the snapshot of the repeatable-read transaction open on `client`
+/// and return its id, for other sessions to import while it stays open.
+pub async fn snapshot_id(client: &Client) -> Result<String, tokio_postgres::Error> {
     let row = client
         .query_one("SELECT pg_catalog.pg_export_snapshot()", &[])
         .await?;

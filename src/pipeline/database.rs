@@ -488,10 +488,20 @@ async fn verify_copy(
     opts: &crate::verify::Options,
 ) -> Result<(), Error> {
     let src = super::connect_source(&req.source, "verify", &req.options.source_limits).await?;
-    src.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    let source_snapshot = session::export_snapshot(&src)
         .await
         .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
     let tgt = sink.connect("verify").await?;
+    let target_snapshot = session::export_snapshot(&tgt)
+        .await
+        .map_err(|e| Error::runtime(format!("target: {}", crate::pg::pg_text(&e))))?;
+    let sessions = std::sync::Arc::new(crate::verify::Sessions {
+        source: req.source.clone(),
+        limits: req.options.source_limits.clone(),
+        source_snapshot,
+        target: sink.clone(),
+        target_snapshot,
+    });
     let mut written = std::collections::HashMap::new();
     for s in &record.stats {
         *written.entry(s.rule_table.to_string()).or_insert(0u64) += s.rows_written;
@@ -499,6 +509,7 @@ async fn verify_copy(
     let mut report = crate::verify::verify(
         &src,
         &tgt,
+        sessions,
         &p.plan,
         &p.catalog,
         &crate::verify::sensitive_columns(&p.plan),

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::fingerprints::Fingerprints;
+use super::scan::TableScan;
 use super::Options;
 
 /// A sensitive value found in the copy.
@@ -90,8 +91,10 @@ pub struct Report {
     pub distinct_values: usize,
     /// (row, value) fingerprints of tables with a kept primary key.
     pub row_fingerprints: usize,
-    /// Bytes the fingerprints held, roughly.
+    /// Bytes the fingerprints hold once built.
     pub fingerprint_bytes: u64,
+    /// The most bytes they held while they were built.
+    pub fingerprint_peak_bytes: u64,
     /// Target tables read.
     pub tables_scanned: usize,
     /// Target rows read.
@@ -128,7 +131,8 @@ impl Report {
             source_rows: fp.rows_read,
             distinct_values: fp.values.len(),
             row_fingerprints: fp.rows.len(),
-            fingerprint_bytes: fp.approx_bytes(),
+            fingerprint_bytes: fp.bytes(),
+            fingerprint_peak_bytes: fp.peak_bytes,
             tables_scanned: 0,
             rows_scanned: 0,
             leaks_total: 0,
@@ -139,12 +143,14 @@ impl Report {
         }
     }
 
-    /// Count a leak, and list it while fewer than `max_listed` are.
-    pub fn add_leak(&mut self, leak: Leak) {
-        self.leaks_total += 1;
-        if self.leaks.len() < self.max_listed {
-            self.leaks.push(leak);
-        }
+    /// Add what one target table held, listing its leaks while fewer
+    /// than `max_listed` are.
+    pub fn add_table(&mut self, t: TableScan) {
+        self.tables_scanned += 1;
+        self.rows_scanned += t.rows;
+        self.leaks_total += t.leaks_total;
+        let room = self.max_listed.saturating_sub(self.leaks.len());
+        self.leaks.extend(t.leaks.into_iter().take(room));
     }
 
     /// Whether anything was found.

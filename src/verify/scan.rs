@@ -7,12 +7,14 @@
 //!
 //! A match is a leak or a coincidence by [`Rule`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use tokio_postgres::Client;
 
-use super::findings::{Leak, Report};
-use super::fingerprints::{chars, row_key, Fingerprints};
+use super::findings::Leak;
+use super::fingerprints::{row_key, Fingerprints};
+use super::hashes::chars;
 use super::Options;
 use crate::copy::text;
 use crate::pg::{quote_ident, QualifiedName};
@@ -41,6 +43,8 @@ pub struct TargetTable {
     pub name: QualifiedName,
     /// Columns.
     pub columns: Vec<TargetColumn>,
+    /// Bytes, with its partitions.
+    pub bytes: i64,
 }
 
 /// The target's tables (partitioned parents read as a whole) in the
@@ -75,6 +79,7 @@ pub async fn target_tables(tgt: &Client, plan: &Plan) -> Result<Vec<TargetTable>
             _ => out.push(TargetTable {
                 name,
                 columns: vec![col],
+                bytes: r.try_get::<_, Option<i64>>(6).ok().flatten().unwrap_or(0),
             }),
         }
     }
@@ -93,16 +98,16 @@ pub async fn target_tables(tgt: &Client, plan: &Plan) -> Result<Vec<TargetTable>
 /// A common value (a city, a first name) is never a leak: a fake equal to
 /// it, or a kept column that happens to hold it, tells nothing about a
 /// person. Values shorter than `min_length` characters are never looked for.
-pub struct Rule<'a> {
-    fp: &'a Fingerprints,
+pub struct Rule {
+    fp: Arc<Fingerprints>,
     opts: Options,
     generated: HashSet<(QualifiedName, String)>,
     categories: HashSet<char>,
 }
 
-impl<'a> Rule<'a> {
+impl Rule {
     /// The rule for a copy made with `plan`.
-    pub fn new(fp: &'a Fingerprints, plan: &Plan, opts: &Options) -> Rule<'a> {
+    pub fn new(fp: Arc<Fingerprints>, plan: &Plan, opts: &Options) -> Rule {
         let generated = plan
             .tables
             .iter()
@@ -117,11 +122,12 @@ impl<'a> Rule<'a> {
                 })
             })
             .collect();
+        let categories = fp.origins.iter().map(|o| o.category).collect();
         Rule {
             fp,
             opts: *opts,
             generated,
-            categories: fp.origins.iter().map(|o| o.category).collect(),
+            categories,
         }
     }
 
@@ -138,22 +144,19 @@ struct Field<'f> {
     generated: bool,
 }
 
-impl Rule<'_> {
+impl Rule {
     /// The origins of the leaks in `v` (each once), and whether each was a
     /// whole-field match.
     fn check(&self, f: &Field, v: &[u8], found: &mut Vec<(u32, bool, bool)>) {
-        let fp = self.fp;
-        let same_row = |sub: &[u8]| {
-            f.key
-                .is_some_and(|k| fp.rows.contains_key(&fp.hashes.in_row(f.table, k, sub)))
-        };
+        let fp = &*self.fp;
+        let same_row = |sub: &[u8]| f.key.is_some_and(|k| fp.in_row(f.table, k, sub));
         if chars(v) >= self.opts.min_length {
-            if let Some(seen) = fp.values.get(&fp.hashes.value(v)) {
-                let o = &fp.origins[seen.origin as usize];
+            if let Some(seen) = fp.seen(v) {
+                let o = &fp.origins[seen.origin() as usize];
                 if o.category == f.column.category || (o.texty && f.column.texty) {
                     let same = same_row(v);
-                    if self.is_leak(same, f.generated, seen.rows) {
-                        found.push((seen.origin, true, same));
+                    if self.is_leak(same, f.generated, seen.rows()) {
+                        found.push((seen.origin(), true, same));
                     }
                     return;
                 }
@@ -166,23 +169,23 @@ impl Rule<'_> {
         let mut h = fp.hashes.window_of(&v[..w]);
         let mut i = 0;
         loop {
-            if let Some(lens) = fp.prefixes.get(&h) {
-                for &len in lens {
-                    let end = i + len as usize;
+            // A value is never found starting inside a word: skip the
+            // look-up where none could start.
+            if i == 0 || !is_word(v[i - 1]) || !is_word(v[i]) {
+                fp.starts(h, &mut |len| {
+                    let end = i + len;
                     if end > v.len() || (i == 0 && end == v.len()) || !bounded(v, i, end) {
-                        continue;
+                        return;
                     }
                     let sub = &v[i..end];
-                    let Some(seen) = fp.values.get(&fp.hashes.value(sub)) else {
-                        continue;
-                    };
+                    let Some(seen) = fp.seen(sub) else { return };
                     let same = same_row(sub);
-                    if self.is_leak(same, f.generated, seen.rows)
-                        && !found.iter().any(|(o, _, _)| *o == seen.origin)
+                    if self.is_leak(same, f.generated, seen.rows())
+                        && !found.iter().any(|(o, _, _)| *o == seen.origin())
                     {
-                        found.push((seen.origin, false, same));
+                        found.push((seen.origin(), false, same));
                     }
-                }
+                });
             }
             if i + w >= v.len() {
                 break;
@@ -205,14 +208,24 @@ fn bounded(v: &[u8], i: usize, end: usize) -> bool {
     start_ok && end_ok
 }
 
-/// Read one target table and add what it leaks to `report`.
+/// What one target table holds that it must not.
+#[derive(Debug, Default)]
+pub struct TableScan {
+    /// Rows read.
+    pub rows: u64,
+    /// Leaks found in all.
+    pub leaks_total: u64,
+    /// The first `max_listed` of them.
+    pub leaks: Vec<Leak>,
+}
+
+/// Read one target table and say what it leaks.
 pub async fn scan_table(
     tgt: &Client,
     table: &TargetTable,
-    rule: &Rule<'_>,
-    report: &mut Report,
-) -> Result<(), Error> {
-    let fp = rule.fp;
+    rule: &Rule,
+) -> Result<TableScan, Error> {
+    let fp = &*rule.fp;
     let name = table.name.to_string();
     let mut key: Vec<(i32, usize)> = table
         .columns
@@ -235,23 +248,41 @@ pub async fn scan_table(
             (i, gen)
         })
         .collect();
-    report.tables_scanned += 1;
+    let mut out = TableScan::default();
     if checked.is_empty() {
-        return Ok(());
+        return Ok(out);
     }
-    let list: Vec<String> = table.columns.iter().map(|c| quote_ident(&c.name)).collect();
+    // Only the key and the checked columns are read: the server's output
+    // functions for the rest are work for nothing.
+    let mut read: Vec<usize> = key
+        .iter()
+        .copied()
+        .chain(checked.iter().map(|c| c.0))
+        .collect();
+    read.sort_unstable();
+    read.dedup();
+    let at = |i: usize| read.binary_search(&i).unwrap_or(usize::MAX);
+    let key_at: Vec<usize> = key.iter().map(|&i| at(i)).collect();
+    let list: Vec<String> = read
+        .iter()
+        .map(|&i| quote_ident(&table.columns[i].name))
+        .collect();
     let sql = format!("SELECT {} FROM {}", list.join(", "), table.name.quoted());
     let mut raw = Vec::new();
     let mut found = Vec::new();
-    let mut n: u64 = 0;
-    let mut per_column: HashMap<usize, u64> = HashMap::new();
+    let max_listed = rule.opts.max_listed;
     super::copy_rows(tgt, &sql, &mut |row: &[u8]| {
-        n += 1;
+        out.rows += 1;
         let fields: Vec<&[u8]> = text::fields(row).collect();
-        let key_fields: Vec<&[u8]> = key.iter().filter_map(|&i| fields.get(i).copied()).collect();
+        let key_fields: Vec<&[u8]> = key_at
+            .iter()
+            .filter_map(|&i| fields.get(i).copied())
+            .collect();
         let row_key = keyed.then(|| row_key(&key_fields));
         for &(i, generated) in &checked {
-            let Some(field) = fields.get(i) else { continue };
+            let Some(field) = fields.get(at(i)) else {
+                continue;
+            };
             if *field == text::NULL {
                 continue;
             }
@@ -265,27 +296,15 @@ pub async fn scan_table(
             };
             rule.check(&f, &raw, &mut found);
             for &(origin, whole, same_row) in &found {
-                *per_column.entry(i).or_default() += 1;
+                out.leaks_total += 1;
+                if out.leaks.len() >= max_listed {
+                    continue;
+                }
                 let o = &fp.origins[origin as usize];
-                let row = match (key.is_empty(), key.contains(&i)) {
-                    (false, false) => key
-                        .iter()
-                        .zip(&key_fields)
-                        .map(|(&k, v)| {
-                            format!(
-                                "{}={}",
-                                table.columns[k].name,
-                                text::decode_lossy(v).unwrap_or_else(|| "NULL".into())
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    _ => format!("row {n}"),
-                };
-                report.add_leak(Leak {
+                out.leaks.push(Leak {
                     table: name.clone(),
                     column: table.columns[i].name.clone(),
-                    row,
+                    row: describe_row(table, &key, &key_fields, i, out.rows),
                     source_column: format!("{}.{}", o.table, o.column),
                     found_as: if whole { "whole value" } else { "substring" }.into(),
                     why: if same_row {
@@ -305,6 +324,31 @@ pub async fn scan_table(
             crate::pg::pg_text(&e)
         ))
     })?;
-    report.rows_scanned += n;
-    Ok(())
+    Ok(out)
+}
+
+/// A row for a finding in column `col`: its primary key (`id=42`), or its
+/// place in the table's read when the table has none or the leak is in a
+/// key column (so the value is never printed).
+fn describe_row(
+    table: &TargetTable,
+    key: &[usize],
+    key_fields: &[&[u8]],
+    col: usize,
+    n: u64,
+) -> String {
+    if key.is_empty() || key.contains(&col) {
+        return format!("row {n}");
+    }
+    key.iter()
+        .zip(key_fields)
+        .map(|(&k, v)| {
+            format!(
+                "{}={}",
+                table.columns[k].name,
+                text::decode_lossy(v).unwrap_or_else(|| "NULL".into())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -61,18 +61,27 @@ fn verify(
     rules: &Rules,
     report: &std::path::Path,
 ) -> std::process::Output {
+    verify_with(src, tgt, rules, report, &[])
+}
+
+fn verify_with(
+    src: &TestDb,
+    tgt: &TestDb,
+    rules: &Rules,
+    report: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
     let (s, t, r, p) = (
         src.url(),
         tgt.url(),
         rules.path.to_string_lossy().to_string(),
         report.to_string_lossy().to_string(),
     );
-    doppel(
-        &[
-            "verify", "--source", &s, "--target", &t, "--rules", &r, "--report", &p,
-        ],
-        &[],
-    )
+    let mut args = vec![
+        "verify", "--source", &s, "--target", &t, "--rules", &r, "--report", &p,
+    ];
+    args.extend_from_slice(extra);
+    doppel(&args, &[])
 }
 
 #[tokio::test]
@@ -124,6 +133,15 @@ async fn finds_planted_leaks_and_passes_a_clean_copy() {
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(doc["outcome"], "findings");
     assert_eq!(doc["leaks_total"], 3, "{json}");
+    // One session per side finds the same, listed in the same order.
+    let serial = rules.sibling("verify-serial.json");
+    assert_fails(
+        &verify_with(&src, &tgt, &rules, &serial, &["--jobs", "1"]),
+        4,
+    );
+    let one: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&serial).unwrap()).unwrap();
+    assert_eq!(one["leaks"], doc["leaks"]);
 
     tgt.exec(
         "UPDATE users SET contact = 'none given' WHERE id = 3;
