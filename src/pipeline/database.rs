@@ -441,8 +441,11 @@ async fn load_database(
     let _ = stop_tx.send(());
     let _ = drawer.await;
     record.stats = result?;
-    // The snapshot is no longer needed once every reader has finished.
-    let _ = p.src.batch_execute("COMMIT").await;
+    // The snapshot is no longer needed once every reader has finished,
+    // unless `--verify` will read the source in it again.
+    if req.verify.is_none() {
+        let _ = p.src.batch_execute("COMMIT").await;
+    }
     record.phase(clock, "data");
 
     super::interrupt::pause_before("post-data").await;
@@ -478,8 +481,9 @@ async fn load_database(
     Ok(())
 }
 
-/// `--verify`: the loaded copy checked against the source (read in a new
-/// snapshot) and the rows this run wrote; a finding fails the run.
+/// `--verify`: the loaded copy checked against the source, read in the
+/// run's own snapshot (so rows changed on the source since are not
+/// findings), and the rows this run wrote; a finding fails the run.
 async fn verify_copy(
     req: &CopyRequest,
     sink: &DatabaseSink,
@@ -487,10 +491,6 @@ async fn verify_copy(
     record: &CopyRecord,
     opts: &crate::verify::Options,
 ) -> Result<(), Error> {
-    let src = super::connect_source(&req.source, "verify", &req.options.source_limits).await?;
-    let source_snapshot = session::export_snapshot(&src)
-        .await
-        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
     let tgt = sink.connect("verify").await?;
     let target_snapshot = session::export_snapshot(&tgt)
         .await
@@ -498,7 +498,7 @@ async fn verify_copy(
     let sessions = std::sync::Arc::new(crate::verify::Sessions {
         source: req.source.clone(),
         limits: req.options.source_limits.clone(),
-        source_snapshot,
+        source_snapshot: p.snapshot.clone(),
         target: sink.clone(),
         target_snapshot,
     });
@@ -507,7 +507,7 @@ async fn verify_copy(
         *written.entry(s.rule_table.to_string()).or_insert(0u64) += s.rows_written;
     }
     let mut report = crate::verify::verify(
-        &src,
+        &p.src,
         &tgt,
         sessions,
         &p.plan,
@@ -517,7 +517,7 @@ async fn verify_copy(
         opts,
     )
     .await?;
-    let _ = src.batch_execute("COMMIT").await;
+    let _ = p.src.batch_execute("COMMIT").await;
     let lines = report.summary();
     if !report.has_findings() {
         if let Some(last) = lines.last() {

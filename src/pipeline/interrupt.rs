@@ -67,11 +67,19 @@ pub fn listen() -> impl std::future::Future<Output = Signal> {
 
 /// Fault injection for tests of what a killed run leaves behind: with
 /// `DOPPEL_PAUSE_BEFORE=<step>` (`pre-data`, `data`, `post-data`,
-/// `analyze`, `swap`) a run logs `paused before <step>` and waits there
-/// until it is signalled or killed. Unset, this does nothing.
+/// `analyze`, `verify`, `swap`) a run logs `paused before <step>` and waits
+/// there until it is signalled or killed, or, with
+/// `DOPPEL_RESUME_FILE=<path>`, until that file exists (for tests that
+/// change the source in between). Unset, this does nothing.
 pub async fn pause_before(step: &str) {
     if std::env::var("DOPPEL_PAUSE_BEFORE").is_ok_and(|v| v == step) {
         tracing::warn!("paused before {step} (DOPPEL_PAUSE_BEFORE)");
-        std::future::pending::<()>().await;
+        let Some(resume) = std::env::var_os("DOPPEL_RESUME_FILE") else {
+            return std::future::pending::<()>().await;
+        };
+        while !std::path::Path::new(&resume).exists() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        tracing::warn!("resumed before {step}");
     }
 }

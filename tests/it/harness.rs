@@ -1,8 +1,11 @@
 //! Test databases, running the binary, and comparing tables.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Child, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio_postgres::{Client, NoTls};
 
@@ -277,6 +280,31 @@ pub fn spawn_doppel(args: &[&str], envs: &[(&str, &str)]) -> std::process::Child
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start doppel")
+}
+
+/// Read the child's log until a line contains `marker` (a minute at most);
+/// the log read so far, and on until the child ends, is in the returned
+/// buffer.
+pub fn wait_for_line(child: &mut Child, marker: &str) -> Arc<Mutex<String>> {
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let marker = marker.to_string();
+    let log = Arc::new(Mutex::new(String::new()));
+    let keep = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(mut l) = keep.lock() {
+                l.push_str(&line);
+                l.push('\n');
+            }
+            if line.contains(&marker) {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the run never reached the step");
+    log
 }
 
 /// `doppel run` from `src` to `tgt` with `rules`; extra args appended.

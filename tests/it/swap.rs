@@ -137,22 +137,6 @@ fn spawn_swap(src: &TestDb, live: &Live, rules: &Rules, pause: &str) -> Child {
     )
 }
 
-/// Read the child's log until a line contains `marker` (a minute at most).
-fn wait_for_line(child: &mut Child, marker: &str) {
-    let stderr = child.stderr.take().expect("piped stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let marker = marker.to_string();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains(&marker) {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("the run never reached the step");
-}
-
 /// Wait until the run is loading `notes` into the new database.
 async fn wait_for_copy_into(next: &str) {
     let admin = connect(&server_url()).await;

@@ -197,3 +197,43 @@ async fn run_verify_fails_a_run_whose_rules_let_a_value_through() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_verify_reads_the_source_in_the_runs_own_snapshot() {
+    let src = TestDb::create("verify_snap_src").await;
+    let tgt = TestDb::create("verify_snap_tgt").await;
+    src.exec(SOURCE).await;
+    // A kept contact that is no one's email when the run starts.
+    src.exec("UPDATE users SET contact = 'old.desk@corp.example' WHERE id = 1")
+        .await;
+    let rules = rules("keep");
+    let resume = rules.sibling("resume");
+    let resume_env = resume.to_string_lossy().to_string();
+    let mut child = spawn_run_urls(
+        &src.url(),
+        &tgt.url(),
+        &rules.path,
+        &["--verify"],
+        &[
+            ("DOPPEL_PAUSE_BEFORE", "verify"),
+            ("DOPPEL_RESUME_FILE", &resume_env),
+        ],
+    );
+    let log = wait_for_line(&mut child, "paused before verify");
+    // After the data pass, user 2 takes that address over on the source.
+    src.exec("UPDATE users SET email = 'old.desk@corp.example' WHERE id = 2")
+        .await;
+    std::fs::write(&resume, "").unwrap();
+    let status = child.wait().unwrap();
+    let log = log.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(log.contains("verify: clean: 0 leaks"), "{log}");
+
+    // Read in a new snapshot, the kept contact is now user 2's email.
+    let report = rules.sibling("verify.json");
+    let err = assert_fails(&verify(&src, &tgt, &rules, &report), 4);
+    assert!(
+        err.contains("leak: public.users.contact (id=1) holds a value of public.users.email (a rare source value)"),
+        "{err}"
+    );
+}
