@@ -1,6 +1,15 @@
 //! `each`: mask every element of an array, in PostgreSQL's array text form
 //! (`{a,"b c",NULL}`, nested for more dimensions, optional `[l:u]=` bounds).
 
+/// Call `each` with every non-NULL element of the array literal `input`,
+/// unquoted and unescaped.
+pub fn each_element(input: &str, each: &mut dyn FnMut(&str)) -> Result<(), String> {
+    map_elements(input, &mut String::new(), &mut |e| {
+        each(e);
+        Ok(None)
+    })
+}
+
 /// Apply `f` to every non-NULL element of the array literal `input` and
 /// append the re-encoded array to `out`. `f` returns `None` for NULL.
 pub fn map_elements(

@@ -30,6 +30,7 @@ mod tokenize;
 #[cfg(test)]
 mod tests;
 
+pub use array::each_element;
 pub use coarse::{Granularity, Step as RoundStep};
 pub use key::MaskKey;
 pub use locales::name_words;

@@ -20,7 +20,7 @@ pub struct Leak {
     pub row: String,
     /// The source column the value belongs to, `schema.table.column`.
     pub source_column: String,
-    /// `whole value` or `substring`.
+    /// `whole value`, `array element` or `substring` (also a string in json).
     pub found_as: String,
     /// Why it is a leak: `the same row's own value` or `a rare source value`.
     pub why: String,
@@ -191,10 +191,10 @@ impl Report {
                 l.table,
                 l.column,
                 l.row,
-                if l.found_as == "substring" {
-                    "in its text a value"
-                } else {
-                    "a value"
+                match l.found_as.as_str() {
+                    "substring" => "in its text a value",
+                    "array element" => "as an array element a value",
+                    _ => "a value",
                 },
                 l.source_column,
                 l.why

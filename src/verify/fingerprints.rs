@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use tokio_postgres::Client;
 
 use super::hashes::{chars, Hashes};
+use super::parts::{self, Shape, Strings};
 use super::sorted::{Builder, SortedHashes};
 use super::{Options, Sensitive, Sessions, Side};
 use crate::catalog::Catalog;
@@ -218,7 +219,16 @@ impl Batch {
 struct TableJob {
     table: QualifiedName,
     key: Vec<String>,
-    cols: Vec<(u32, String, Option<Masker>)>,
+    cols: Vec<SourceColumn>,
+}
+
+/// A sensitive column to read, and how its values are taken apart.
+struct SourceColumn {
+    origin: u32,
+    name: String,
+    /// A `json` masker: only the scalars at its paths.
+    json: Option<Masker>,
+    shape: Shape,
 }
 
 /// The primary key columns of `table` when the plan keeps every one of
@@ -269,15 +279,22 @@ fn table_jobs(
                     ColumnAction::Mask(m) if m.json_scalars("null", &mut |_| {}) => Some(m.clone()),
                     _ => None,
                 });
-            let texty = c.category == 'S' || matches!(c.base_type.as_str(), "json" | "jsonb");
+            let shape = Shape::of(c.category, &c.base_type);
+            // Scalars out of json and array elements are compared as text.
+            let as_text = json.is_some() || shape == Shape::Array;
             origins.push(Origin {
                 table: table.clone(),
                 column: s.column.clone(),
                 why: s.why.clone(),
-                texty: texty || json.is_some(),
-                category: if json.is_some() { 'S' } else { c.category },
+                texty: as_text || c.category == 'S' || shape == Shape::Json,
+                category: if as_text { 'S' } else { c.category },
             });
-            cols.push((origins.len() as u32 - 1, s.column.clone(), json));
+            cols.push(SourceColumn {
+                origin: origins.len() as u32 - 1,
+                name: s.column.clone(),
+                json,
+                shape,
+            });
         }
         jobs.push(TableJob {
             table: table.clone(),
@@ -382,7 +399,7 @@ async fn read_table(
     let list: Vec<String> = job
         .key
         .iter()
-        .chain(job.cols.iter().map(|(_, c, _)| c))
+        .chain(job.cols.iter().map(|c| &c.name))
         .map(|c| quote_ident(c))
         .collect();
     let sql = format!("SELECT {} FROM {}", list.join(", "), job.table.quoted());
@@ -398,21 +415,31 @@ async fn read_table(
         let fields: Vec<&[u8]> = text::fields(row).collect();
         let row_key = (nkey > 0).then(|| row_key(&fields[..nkey.min(fields.len())]));
         let at = row_key.as_deref().map(|k| (name.as_str(), k));
-        for ((origin, _, json), field) in job.cols.iter().zip(fields.iter().skip(nkey)) {
+        for (col, field) in job.cols.iter().zip(fields.iter().skip(nkey)) {
             if *field == text::NULL {
                 continue;
             }
             text::unescape(field, &mut raw);
-            match json {
-                Some(m) => {
+            let mut add = |v: &[u8]| batch.add(hashes, col.origin, at, v, min);
+            match (&col.json, col.shape) {
+                (Some(m), _) => {
                     scalars.clear();
                     let doc = String::from_utf8_lossy(&raw);
                     m.json_scalars(&doc, &mut |s| scalars.push(s.as_bytes().to_vec()));
                     for s in &scalars {
-                        batch.add(hashes, *origin, at, s, min);
+                        add(s);
                     }
                 }
-                None => batch.add(hashes, *origin, at, &raw, min),
+                (None, Shape::Array) => {
+                    if !parts::array_elements(&raw, &mut add) {
+                        add(&raw);
+                    }
+                }
+                (None, Shape::Json) => {
+                    add(&raw);
+                    parts::json_strings(&raw, Strings::Values, &mut add);
+                }
+                (None, Shape::Plain) => add(&raw),
             }
         }
         if batch.full() && failed.is_none() {

@@ -23,6 +23,7 @@ pub mod findings;
 pub mod fingerprints;
 pub mod hashes;
 pub mod integrity;
+pub mod parts;
 pub mod scan;
 pub mod sorted;
 

@@ -1,9 +1,12 @@
 //! The target side of `verify`: every table of the copy's schemas read
-//! once (COPY of all its columns), each field looked up in the source's
-//! fingerprints: whole, in a column of a compatible type, and, in text and
-//! json columns, by substring: a rolling hash of each `min_length`-byte
-//! window is looked up among the values' starts, and each candidate is
-//! confirmed by the hash of the whole value's length at that place.
+//! once (COPY of its key and of the columns that can hold a match), each
+//! field looked up in the source's fingerprints: whole, in a column of a
+//! compatible type, and, in text and json columns and array elements, by
+//! substring: a rolling hash of each `min_length`-byte window is looked up
+//! among the values' starts, and each candidate is confirmed by the hash
+//! of the whole value's length at that place. Arrays are looked at element
+//! by element, json documents also by the strings they escape
+//! ([`super::parts`]).
 //!
 //! A match is a leak or a coincidence by [`Rule`].
 
@@ -15,6 +18,7 @@ use tokio_postgres::Client;
 use super::findings::Leak;
 use super::fingerprints::{row_key, Fingerprints};
 use super::hashes::chars;
+use super::parts::{self, Shape, Strings};
 use super::Options;
 use crate::copy::text;
 use crate::pg::{quote_ident, QualifiedName};
@@ -30,8 +34,11 @@ pub struct TargetColumn {
     pub name: String,
     /// Base type category.
     pub category: char,
-    /// Text or json: searched by substring too.
+    /// Text, json or an array (whose elements are compared as text):
+    /// searched by substring too.
     pub texty: bool,
+    /// How its values are taken apart.
+    pub shape: Shape,
     /// Position in the primary key (1-based), if part of it.
     pub key_position: Option<i32>,
 }
@@ -68,10 +75,12 @@ pub async fn target_tables(tgt: &Client, plan: &Plan) -> Result<Vec<TargetTable>
         let name = QualifiedName::new(get(0), get(1));
         let base = get(4);
         let category = get(3).chars().next().unwrap_or('X');
+        let shape = Shape::of(category, &base);
         let col = TargetColumn {
             name: get(2),
             category,
-            texty: category == 'S' || base == "json" || base == "jsonb",
+            texty: category == 'S' || shape != Shape::Plain,
+            shape,
             key_position: r.try_get::<_, Option<i32>>(5).ok().flatten(),
         };
         match out.last_mut() {
@@ -144,10 +153,28 @@ struct Field<'f> {
     generated: bool,
 }
 
+/// A leak in one field: the source column (index into the origins), how
+/// it was found, and whether it is the same row's own value.
+#[derive(Debug, Clone, Copy)]
+struct Match {
+    origin: u32,
+    found_as: &'static str,
+    same_row: bool,
+}
+
 impl Rule {
-    /// The origins of the leaks in `v` (each once), and whether each was a
-    /// whole-field match.
-    fn check(&self, f: &Field, v: &[u8], found: &mut Vec<(u32, bool, bool)>) {
+    /// Add the leaks in `v` to `found`, each source column once; a match of
+    /// all of `v` is found `whole_as`.
+    fn check(&self, f: &Field, v: &[u8], whole_as: &'static str, found: &mut Vec<Match>) {
+        let mut add = |origin: u32, found_as: &'static str, same_row: bool| {
+            if !found.iter().any(|m| m.origin == origin) {
+                found.push(Match {
+                    origin,
+                    found_as,
+                    same_row,
+                });
+            }
+        };
         let fp = &*self.fp;
         let same_row = |sub: &[u8]| f.key.is_some_and(|k| fp.in_row(f.table, k, sub));
         if chars(v) >= self.opts.min_length {
@@ -156,7 +183,7 @@ impl Rule {
                 if o.category == f.column.category || (o.texty && f.column.texty) {
                     let same = same_row(v);
                     if self.is_leak(same, f.generated, seen.rows()) {
-                        found.push((seen.origin(), true, same));
+                        add(seen.origin(), whole_as, same);
                     }
                     return;
                 }
@@ -180,10 +207,8 @@ impl Rule {
                     let sub = &v[i..end];
                     let Some(seen) = fp.seen(sub) else { return };
                     let same = same_row(sub);
-                    if self.is_leak(same, f.generated, seen.rows())
-                        && !found.iter().any(|(o, _, _)| *o == seen.origin())
-                    {
-                        found.push((seen.origin(), false, same));
+                    if self.is_leak(same, f.generated, seen.rows()) {
+                        add(seen.origin(), SUBSTRING, same);
                     }
                 });
             }
@@ -195,6 +220,34 @@ impl Rule {
         }
     }
 }
+
+impl Rule {
+    /// Add the leaks in the field `v` to `found`: an array element by
+    /// element, a json document as text and by the strings it escapes.
+    fn check_field(&self, f: &Field, v: &[u8], found: &mut Vec<Match>) {
+        match f.column.shape {
+            Shape::Plain => self.check(f, v, WHOLE, found),
+            Shape::Array => {
+                if !parts::array_elements(v, &mut |e| self.check(f, e, ELEMENT, found)) {
+                    self.check(f, v, WHOLE, found);
+                }
+            }
+            Shape::Json => {
+                self.check(f, v, WHOLE, found);
+                parts::json_strings(v, Strings::Escaped, &mut |s| {
+                    self.check(f, s, SUBSTRING, found)
+                });
+            }
+        }
+    }
+}
+
+/// How a match was found: all of a field.
+const WHOLE: &str = "whole value";
+/// All of an array element.
+const ELEMENT: &str = "array element";
+/// Inside a text, or in a json string.
+const SUBSTRING: &str = "substring";
 
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
@@ -294,20 +347,20 @@ pub async fn scan_table(
                 column: &table.columns[i],
                 generated,
             };
-            rule.check(&f, &raw, &mut found);
-            for &(origin, whole, same_row) in &found {
+            rule.check_field(&f, &raw, &mut found);
+            for m in &found {
                 out.leaks_total += 1;
                 if out.leaks.len() >= max_listed {
                     continue;
                 }
-                let o = &fp.origins[origin as usize];
+                let o = &fp.origins[m.origin as usize];
                 out.leaks.push(Leak {
                     table: name.clone(),
                     column: table.columns[i].name.clone(),
                     row: describe_row(table, &key, &key_fields, i, out.rows),
                     source_column: format!("{}.{}", o.table, o.column),
-                    found_as: if whole { "whole value" } else { "substring" }.into(),
-                    why: if same_row {
+                    found_as: m.found_as.into(),
+                    why: if m.same_row {
                         "the same row's own value"
                     } else {
                         "a rare source value"

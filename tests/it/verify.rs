@@ -237,3 +237,80 @@ async fn run_verify_reads_the_source_in_the_runs_own_snapshot() {
         "{err}"
     );
 }
+
+const SHAPES: &str = r#"
+CREATE TABLE people (
+  id int PRIMARY KEY,
+  email text NOT NULL,
+  nickname text,
+  aliases text[],
+  contacts jsonb,
+  tags varchar[],
+  notes text,
+  extra jsonb
+);
+INSERT INTO people
+SELECT g, 'person' || g || '@corp.example',
+       CASE WHEN g % 2 = 1 THEN 'Jo "Ace" Ray ' || g ELSE 'CORP\jray' || g END,
+       ARRAY['alias' || g || '@old.example', 'second' || g],
+       jsonb_build_object('phone', '+3161234' || lpad(g::text, 4, '0')),
+       ARRAY['tag-a', 'tag-b'], 'nothing to see', '{"theme": "dark"}'
+FROM generate_series(1, 50) g;
+"#;
+
+const SHAPE_RULES: &str = "version: 1
+key: ${DOPPEL_KEY}
+tables:
+  public.people:
+    columns:
+      id: keep
+      email: { fake: email }
+      nickname: { fake: name }
+      aliases: null
+      contacts: null
+      tags: keep
+      notes: keep
+      extra: keep
+";
+
+#[tokio::test]
+async fn finds_values_in_array_elements_and_escaped_in_json() {
+    let src = TestDb::create("verify_shape_src").await;
+    let tgt = TestDb::create("verify_shape_tgt").await;
+    src.exec(SHAPES).await;
+    let rules = Rules::new(SHAPE_RULES);
+    assert_ok(&run(&src, &tgt, &rules.path, &[], &[]));
+    let report = rules.sibling("verify.json");
+    assert_ok(&verify(&src, &tgt, &rules, &report));
+
+    tgt.exec(
+        r#"UPDATE people SET tags = ARRAY['x', 'person7@corp.example'] WHERE id = 3;
+           UPDATE people SET tags = ARRAY['alias9@old.example'] WHERE id = 4;
+           UPDATE people SET extra = '{"nick": "Jo \"Ace\" Ray 11"}' WHERE id = 5;
+           UPDATE people SET extra = jsonb_build_object('login', 'CORP\jray12') WHERE id = 6;
+           UPDATE people SET notes = 'call +31612340021 after six' WHERE id = 9;"#,
+    )
+    .await;
+    let err = assert_fails(&verify(&src, &tgt, &rules, &report), 4);
+    for line in [
+        "leak: public.people.tags (id=3) holds as an array element a value of public.people.email (a rare source value)",
+        "leak: public.people.tags (id=4) holds as an array element a value of public.people.aliases (a rare source value)",
+        "leak: public.people.extra (id=5) holds in its text a value of public.people.nickname (a rare source value)",
+        "leak: public.people.extra (id=6) holds in its text a value of public.people.nickname (a rare source value)",
+        "leak: public.people.notes (id=9) holds in its text a value of public.people.contacts (a rare source value)",
+    ] {
+        assert!(err.contains(line), "missing `{line}` in:\n{err}");
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(doc["leaks_total"], 5, "{err}");
+    for v in [
+        "person7@corp.example",
+        "alias9@old.example",
+        "Ray 11",
+        "jray12",
+        "+31612340021",
+    ] {
+        assert!(!err.contains(v), "{v} printed:\n{err}");
+    }
+}
