@@ -582,6 +582,10 @@ HARD = [
     ("id", "Rekening Mandiri 1300012345678 atas nama toko.", [["id_number", "1300012345678"]]),
     ("en", "Account ending 6789 was charged.", []),
     ("en", "Order 1234567890123 shipped with card payment.", []),
+    # A UK mobile whose last group has six digits; a phone that passes Luhn.
+    ("en", "Mobile +44 7700 900062, after 5pm", [["phone", "+44 7700 900062"]]),
+    ("en", "Call +62 812-1148-1676 tomorrow", [["phone", "+62 812-1148-1676"]]),
+    ("id", "WA +62 812-1148-1676 aktif", [["phone", "+62 812-1148-1676"]]),
 ]
 for lang, text, pii in HARD:
     rows.append({"lang": lang, "text": text, "pii": pii})

@@ -153,9 +153,11 @@ impl ScrubKind {
                         build(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", false),
                         build(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*", true),
                     ],
+                    // The international form must end at a word boundary:
+                    // a greedy group would leave a last digit behind.
                     ScrubKind::Phone => vec![
                         build(
-                            r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,5}){1,4}|\(0\d{1,3}\) ?\d{3,4}[ -]?\d{3,5}\b|\b0\d{2,3}[ .-]?\d{3,4}[ .-]?\d{3,5}\b|\b62 ?8\d{2}[ .-]?\d{3,4}[ .-]?\d{3,5}\b|\b[689]\d{3} ?\d{4}\b)",
+                            r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,5}){1,4}\b|\(0\d{1,3}\) ?\d{3,4}[ -]?\d{3,5}\b|\b0\d{2,3}[ .-]?\d{3,4}[ .-]?\d{3,5}\b|\b62 ?8\d{2}[ .-]?\d{3,4}[ .-]?\d{3,5}\b|\b[689]\d{3} ?\d{4}\b)",
                             false,
                         ),
                         build(r"(?:\+|\b)\d(?:[ .-]?\d){6,14}\b", true),
@@ -266,6 +268,11 @@ impl ScrubKind {
         };
         match self {
             ScrubKind::Card => {
+                // A number after `+` has a country code: a phone, which a
+                // card number never is, even when it passes Luhn.
+                if text[..start].ends_with('+') {
+                    return false;
+                }
                 let d = digits();
                 if !tokenize::luhn_ok(&d) {
                     return named();

@@ -45,6 +45,34 @@ fn replaces_only_what_it_finds() {
 }
 
 #[test]
+fn a_phone_keeps_its_last_digit_and_beats_a_card() {
+    let all = ScrubKind::all();
+    // The last group of a UK mobile is six digits: all of them are taken.
+    assert_eq!(
+        find(&all, "Mobile +44 7700 900062, after 5pm"),
+        vec![(7, 22, ScrubKind::Phone)]
+    );
+    // A Luhn-valid number written as a phone, with its country code and
+    // grouping, is a phone and gets a phone's replacement.
+    let text = "Call +62 812-1148-1676 tomorrow";
+    assert_eq!(find(&all, text), vec![(5, 22, ScrubKind::Phone)]);
+    let (out, n) = run(&[ScrubKind::Card, ScrubKind::Phone], text);
+    assert_eq!(n, 1);
+    assert!(
+        out.starts_with("Call +") && out.ends_with(" tomorrow"),
+        "{out}"
+    );
+    assert!(!out.contains("1148"), "{out}");
+    // Searched for cards alone, it is left as it is.
+    assert_eq!(run(&[ScrubKind::Card], text), (text.to_string(), 0));
+    // A card is still a card.
+    assert_eq!(
+        find(&all, "card 4111 1111 1111 1111 ok"),
+        vec![(5, 24, ScrubKind::Card)]
+    );
+}
+
+#[test]
 fn pieces_give_the_result_of_the_whole_text() {
     let k = MaskKey::new(b"scrub-key-0123456789");
     let line = "Mail Dear Budi Santoso <ann.lee@corp.example>, call +62 812-3456-7890 or \"0812 3456 7890\"\tcard 4111 1111 1111 1112 `S1234567D` NIK\t3174012345678901 https://x.example/a?email=a%40b.co ok\n";
