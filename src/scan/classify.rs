@@ -221,13 +221,18 @@ fn judge_column(
             )),
             _ => Verdict::Keep(None),
         },
-        Family::Integer | Family::Other => match hint {
-            Some(h) if h.strength == Strength::Strong && numeric_kind(h.kind) => {
+        Family::Integer | Family::Other => match (judge_number(hint, &stats), hint) {
+            (Some(found), _) => found,
+            (None, Some(h)) if h.strength == Strength::Strong && numeric_kind(h.kind) => {
+                let what = match values.is_empty() {
+                    true => "values are not read",
+                    false => "values are no card numbers or NIKs",
+                };
                 Verdict::Personal(Finding::new(
                     h.kind,
                     Reason::Name,
                     Confidence::Medium,
-                    format!("the column's name ({} values are not read)", col.type_name),
+                    format!("the column's name ({} {what})", col.type_name),
                 ))
             }
             _ => Verdict::Keep(None),
@@ -242,6 +247,37 @@ fn stats_of(values: &[String], ids: &[NationalIdPattern]) -> Stats {
         s.add(v, ids);
     }
     s
+}
+
+/// A number column (`bigint`, `numeric`) whose sampled values are, nine
+/// in ten at least, card numbers (13 to 19 digits passing Luhn) or NIKs
+/// (16 digits with a province and a birth date): personal by its values,
+/// whatever its name. Other numbers say nothing (ids, amounts and counts
+/// look like phone numbers or postcodes too often).
+fn judge_number(hint: Option<NameHint>, s: &Stats) -> Option<Verdict> {
+    let n = s.n;
+    let cards = s.count(Kind::Card);
+    let niks = s.national.get("nik").copied().unwrap_or(0);
+    if n < 3 || (cards + niks) * 10 < n * 9 {
+        return None;
+    }
+    // A NIK passes Luhn one time in ten: the larger count says which.
+    let (kind, c) = match niks >= cards {
+        true => (Kind::NationalId, niks),
+        false => (Kind::Card, cards),
+    };
+    let agree = hint.is_some_and(|h| h.kind == kind);
+    let mut f = Finding::new(
+        kind,
+        if agree { Reason::Both } else { Reason::Values },
+        Confidence::High,
+        format!("{c} of {n} sampled values are {}", kind.label()),
+    );
+    f.evidence = s.examples.get(&kind).cloned().unwrap_or_default();
+    if kind == Kind::NationalId {
+        f.national = Some("nik".into());
+    }
+    Some(Verdict::Personal(f))
 }
 
 /// Kinds a number column can hold by its name.

@@ -3,7 +3,8 @@
 //! REPEATABLE (0)` (a few pages, the same ones every time) with `LIMIT N`
 //! for one the planner estimates at more than ten times N rows. Only the
 //! columns whose values can say something are read (text, json, arrays of
-//! text, dates, inet), each cut to a few KiB. Each table's read runs in a
+//! text, dates, inet, and bigint and numeric, which can hold card numbers
+//! and NIKs), each cut to a few KiB. Each table's read runs in a
 //! savepoint, so a table that cannot be read (a lock timeout, a missing
 //! privilege) is named and the scan goes on; once the time budget is spent
 //! the remaining tables are judged by their names alone.
@@ -90,6 +91,10 @@ fn expr(col: &Column) -> Option<String> {
         Family::TextArray => Some(format!("left(array_to_json({c})::text, {})", DOC_CHARS + 1)),
         Family::Inet => Some(format!("host({c})")),
         Family::Date | Family::Timestamp => Some(format!("{c}::text")),
+        // Numbers wide enough for a card number or a NIK.
+        Family::Integer | Family::Other if matches!(col.base_type.as_str(), "int8" | "numeric") => {
+            Some(format!("{c}::text"))
+        }
         Family::Integer | Family::Other => None,
     }
 }

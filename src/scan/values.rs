@@ -3,8 +3,9 @@
 //! text with a phone number in it, …); a column's [`Stats`] are the counts
 //! and a few masked examples, never the values. Emails, phones, cards
 //! (Luhn), IBANs (mod 97), NIK, NRIC/FIN, IPs and URLs are found by
-//! `mask::scrub`'s own patterns and validators, so what the scan reports is
-//! what `scrub` would replace.
+//! `mask::scrub`'s own patterns and validators, and in free text also
+//! person names and numbers a keyword names (`name`, `id_number`), so what
+//! the scan reports is what `scrub` would replace.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
@@ -168,7 +169,8 @@ impl Stats {
             self.distinct += 1;
         }
         let words = v.split_whitespace().count();
-        if words >= 4 || (words >= 2 && v.len() >= 40) {
+        let free_text = words >= 4 || (words >= 2 && v.len() >= 40);
+        if free_text {
             self.text += 1;
         }
         if let Some(d) = date_of(v) {
@@ -187,7 +189,15 @@ impl Stats {
             self.whole_scrub_kind(ScrubKind::Phone, v, ids);
             return;
         }
-        let found = detect_personal(v);
+        // Names and numbers a keyword names are looked for in free text
+        // only: in a short value they would be the column's whole meaning,
+        // which the shapes below judge.
+        let kinds = if free_text {
+            ScrubKind::all().to_vec()
+        } else {
+            ScrubKind::checked()
+        };
+        let found = detect_personal(v, &kinds);
         let mut kinds: Vec<ScrubKind> = found.iter().map(|(_, k)| *k).collect();
         kinds.sort_by_key(|k| k.name());
         kinds.dedup();

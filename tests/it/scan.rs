@@ -356,3 +356,80 @@ async fn scan_diff_reports_personal_columns_the_rules_keep() {
     );
     assert_fails(&out, 2);
 }
+
+/// A card number with `body` as its first 15 digits and a Luhn check digit.
+fn luhn_card(body: u64) -> u64 {
+    let digits: Vec<u64> = body
+        .to_string()
+        .bytes()
+        .map(|b| u64::from(b - b'0'))
+        .collect();
+    let sum: u64 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| match i % 2 {
+            0 if d * 2 > 9 => d * 2 - 9,
+            0 => d * 2,
+            _ => d,
+        })
+        .sum();
+    body * 10 + (10 - sum % 10) % 10
+}
+
+#[tokio::test]
+async fn scan_finds_names_in_notes_and_cards_and_niks_in_number_columns() {
+    let src = TestDb::create("scan_numbers").await;
+    let mut rows = Vec::new();
+    for g in 1..=60u64 {
+        let card = luhn_card(411_111_100_000_000 + g * 7_919);
+        // Jakarta, a birth day and month, a serial that is not 0000.
+        let nik = format!("317401{:02}{:02}90{:04}", 1 + g % 28, 1 + g % 12, g);
+        let order = 1_000_000_000_000_000 + g * 104_729;
+        let note = match g % 3 {
+            0 => "Dear Budi Santoso, your refund is on its way.".to_string(),
+            1 => format!(
+                "Spoke with Ms Rina Wijaya about passport A{:07} today.",
+                1_234_500 + g
+            ),
+            _ => "Customer asked about the delivery window again.".to_string(),
+        };
+        rows.push(format!("({g}, {card}, {nik}, {order}, '{note}')"));
+    }
+    src.exec(&format!(
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, ref_code bigint, citizen numeric(16), order_no bigint, remarks text);
+         INSERT INTO accounts VALUES {};",
+        rows.join(",\n")
+    ))
+    .await;
+    let dir = Rules::new("");
+    let (text, path) = draft(&src, &dir, &[]);
+    assert_checks(&src, &path);
+    let line = |col: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{col}:")))
+            .unwrap_or_else(|| panic!("no rule for {col}:\n{text}"))
+            .to_string()
+    };
+    assert!(
+        line("remarks").contains("scrub: [")
+            && line("remarks").contains("name")
+            && line("remarks").contains("id_number"),
+        "{text}"
+    );
+    // A NIK passes Luhn one time in ten: most, not all, count as NIKs.
+    for what in ["card numbers", "national identity numbers"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("      # {what}"))
+                    && l.contains(", by values, confidence high: ")
+                    && l.contains(&format!(" of 60 sampled values are {what}"))),
+            "{what}:\n{text}"
+        );
+    }
+    for col in ["ref_code", "citizen"] {
+        assert!(!line(col).contains("keep"), "{col} is kept:\n{text}");
+    }
+    assert!(line("order_no").contains("keep"), "{text}");
+    assert_no_real_value(&src, &text, &["public.accounts.remarks"]).await;
+}

@@ -71,26 +71,22 @@ pub fn scrub(
     })
 }
 
-/// What scrub with the checked kinds ([`ScrubKind::checked`]: not names
-/// or id_numbers) would replace in `input`: each finding's byte range and
-/// kind, in order, without overlaps. A URL counts only when masking it
-/// changes it (personal data in its path or query, or a parameter named
-/// like personal data or a secret). For `doppel scan`, which reports what
-/// kinds a text holds.
-pub fn detect(input: &str) -> Vec<(std::ops::Range<usize>, ScrubKind)> {
+/// What scrub with `kinds` would replace in `input`: each finding's byte
+/// range and kind, in order, without overlaps. A URL counts only when
+/// masking it changes it (personal data in its path or query, or a
+/// parameter named like personal data or a secret). For `doppel scan`,
+/// which reports what kinds a text holds: the checked kinds
+/// ([`ScrubKind::checked`]) in a short value, every kind in free text.
+pub fn detect(input: &str, kinds: &[ScrubKind]) -> Vec<(std::ops::Range<usize>, ScrubKind)> {
     let probe = MaskKey::new(b"doppel scan: what would scrub replace");
-    let kinds = ScrubKind::checked();
-    let scan = Scan {
-        kinds: &kinds,
-        cues: true,
-    };
+    let scan = Scan { kinds, cues: true };
     let mut out = String::new();
     find_with(scan, input)
         .into_iter()
         .filter(|&(s, e, kind)| {
             kind != ScrubKind::Url || {
                 out.clear();
-                mask_url(&probe, &kinds, Locale::En, &input[s..e], &mut out)
+                mask_url(&probe, kinds, Locale::En, &input[s..e], &mut out)
             }
         })
         .map(|(s, e, kind)| (s..e, kind))
