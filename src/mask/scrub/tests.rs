@@ -318,6 +318,12 @@ fn names_are_found_by_context_and_dictionaries() {
             vec![],
         ),
         ("General Mills shipped to Batam.", vec![]),
+        // A verb or keyword before an address is no display name.
+        (
+            "Mail ann.lee@corp.example or call +62 812-3456-7890 now.",
+            vec![],
+        ),
+        ("Contact <jane.doe@corp.example> for access.", vec![]),
         ("Terima kasih pak. Kemarin paketnya sudah sampai.", vec![]),
         (
             "Terima kasih pak. Besok Hendra Gunawan datang.",

@@ -92,7 +92,7 @@ bot system server app application website web online internet wifi portal dashbo
 password saya kami kita anda dia mereka beliau ini itu yang dan atau pada sudah belum akan
 bisa tidak ya iya baik oke nanti besok customer nomor alamat address untuk dengan dari ke
 di sila boleh christ sister baby queen prince princess unique miracle precious genesis
-trinity summer royal noble street jalan";
+trinity summer royal noble street jalan mail surel emel call contact reach write send";
 
 /// Cue words written with a full stop (`Mr.`, `Jl.`): only these count
 /// over a full stop before a name.
