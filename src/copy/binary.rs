@@ -14,9 +14,9 @@ use super::wire::WireType;
 /// The signature every binary COPY stream starts with.
 pub const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 /// The header doppel writes: the signature, no flags, no extension.
-const HEADER: &[u8; 19] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+pub const HEADER: &[u8; 19] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 /// The trailer: a field count of -1.
-const TRAILER: &[u8; 2] = b"\xff\xff";
+pub const TRAILER: &[u8; 2] = b"\xff\xff";
 
 /// Where the stream is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,13 +34,20 @@ enum Scan {
     Need(usize),
 }
 
-/// Per-table state of the binary row transformation.
+/// Per-table state of the binary row transformation. Apart from the row
+/// counter (for error messages), where the stream is and scratch buffers it
+/// holds no state between rows, so runs of rows can be transformed by
+/// clones on several threads ([`super::parallel`]).
+#[derive(Clone)]
 pub struct BinaryTransform {
     ops: Vec<FieldOp>,
     names: Vec<String>,
     types: Vec<Option<WireType>>,
     source_fields: usize,
     passthrough: bool,
+    /// Whether the output has a header and a trailer (not for one range
+    /// of a table whose ranges share one COPY).
+    framed: bool,
     state: State,
     carry: Vec<u8>,
     rows: u64,
@@ -70,6 +77,7 @@ impl BinaryTransform {
             types,
             source_fields,
             passthrough,
+            framed: true,
             state: State::Header,
             carry: Vec::new(),
             rows: 0,
@@ -81,9 +89,90 @@ impl BinaryTransform {
         }
     }
 
+    /// The same transform writing rows only, without the header and the
+    /// trailer (the stream read must still have them).
+    pub fn unframed(mut self) -> BinaryTransform {
+        self.framed = false;
+        self
+    }
+
+    /// Whether the output has a header and a trailer.
+    pub fn framed(&self) -> bool {
+        self.framed
+    }
+
     /// Rows completed so far.
     pub fn rows(&self) -> u64 {
         self.rows
+    }
+
+    /// The length of the complete rows at the start of `buf` (a stream
+    /// without its header), and how many rows that is; the trailer is not
+    /// a row.
+    pub fn complete_rows(&self, buf: &[u8]) -> (usize, u64) {
+        let (mut at, mut count) = (0, 0);
+        while let Scan::Complete(len) = scan_row(&buf[at..]) {
+            if buf[at..].starts_with(TRAILER) {
+                break;
+            }
+            at += len;
+            count += 1;
+        }
+        (at, count)
+    }
+
+    /// The length of the stream's header at the start of `buf` (`None`:
+    /// more bytes are needed), checked; the target's header is appended to
+    /// `out` when the output is framed.
+    pub fn header(&self, buf: &[u8], out: &mut BytesMut) -> Result<Option<usize>, TransformError> {
+        let len = match scan_header(buf)? {
+            Scan::Complete(len) => len,
+            Scan::Need(_) => return Ok(None),
+        };
+        self.check_header(&buf[..len], out)?;
+        Ok(Some(len))
+    }
+
+    /// Transform `rows` (complete rows, as [`BinaryTransform::complete_rows`]
+    /// cuts them), the first of which is row `first_row` (1-based) of the
+    /// stream; append the target's rows to `out`. Independent of what was
+    /// pushed before.
+    pub fn transform_rows(
+        &mut self,
+        rows: &[u8],
+        first_row: u64,
+        out: &mut BytesMut,
+    ) -> Result<(), TransformError> {
+        self.carry.clear();
+        self.state = State::Rows;
+        self.rows = first_row.saturating_sub(1);
+        let mut at = 0;
+        while at < rows.len() {
+            match scan_row(&rows[at..]) {
+                Scan::Complete(len) => {
+                    self.tuple(&rows[at..at + len], out)?;
+                    at += len;
+                }
+                Scan::Need(_) => return Err(TransformError::Truncated),
+            }
+        }
+        Ok(())
+    }
+
+    /// The end of a stream whose rows were cut off: `rest` is what followed
+    /// the last complete row, which must be the trailer; the target's
+    /// trailer is appended to `out` when the output is framed.
+    pub fn trailer(&self, rest: &[u8], out: &mut BytesMut) -> Result<(), TransformError> {
+        if rest == TRAILER {
+            if self.framed {
+                out.extend_from_slice(TRAILER);
+            }
+            Ok(())
+        } else if rest.starts_with(TRAILER) {
+            Err(bad_stream("data after the end"))
+        } else {
+            Err(TransformError::Truncated)
+        }
     }
 
     /// Feed one chunk of the source stream; append the target stream to `out`.
@@ -133,43 +222,9 @@ impl BinaryTransform {
     /// How long the unit at the start of `buf` is (the header, a row or the
     /// trailer), or how many more bytes it needs at least.
     fn scan(&self, buf: &[u8]) -> Result<Scan, TransformError> {
-        let need = |n: usize| Ok(Scan::Need(n - buf.len()));
         match self.state {
-            State::Header => {
-                if buf.len() < HEADER.len() {
-                    return need(HEADER.len());
-                }
-                let ext = be_i32(&buf[15..19]);
-                let len = HEADER.len() + usize::try_from(ext).map_err(|_| bad_stream("header"))?;
-                match buf.len() < len {
-                    true => need(len),
-                    false => Ok(Scan::Complete(len)),
-                }
-            }
-            State::Rows => {
-                if buf.len() < 2 {
-                    return need(2);
-                }
-                let count = be_i16(&buf[..2]);
-                if count == -1 {
-                    return Ok(Scan::Complete(2));
-                }
-                let mut pos = 2;
-                for _ in 0..count.max(0) {
-                    if buf.len() < pos + 4 {
-                        return need(pos + 4);
-                    }
-                    let len = be_i32(&buf[pos..pos + 4]);
-                    pos += 4;
-                    if len > 0 {
-                        pos += len as usize;
-                        if buf.len() < pos {
-                            return need(pos);
-                        }
-                    }
-                }
-                Ok(Scan::Complete(pos))
-            }
+            State::Header => scan_header(buf),
+            State::Rows => Ok(scan_row(buf)),
             State::Done => Err(bad_stream("data after the end")),
         }
     }
@@ -178,32 +233,46 @@ impl BinaryTransform {
     fn unit(&mut self, unit: &[u8], out: &mut BytesMut) -> Result<(), TransformError> {
         match self.state {
             State::Header => {
-                if &unit[..11] != SIGNATURE {
-                    return Err(bad_stream("signature"));
-                }
-                // Bit 16 says rows carry OIDs; bits 0-15 are flags a reader
-                // must understand. doppel asks for neither.
-                if be_i32(&unit[11..15]) & 0x0001_ffff != 0 {
-                    return Err(bad_stream("header flags"));
-                }
-                out.extend_from_slice(HEADER);
+                self.check_header(unit, out)?;
                 self.state = State::Rows;
             }
             State::Rows if unit == TRAILER => {
-                out.extend_from_slice(TRAILER);
+                if self.framed {
+                    out.extend_from_slice(TRAILER);
+                }
                 self.state = State::Done;
             }
-            State::Rows => {
-                self.rows += 1;
-                if self.passthrough && be_i16(unit) as usize == self.source_fields {
-                    out.extend_from_slice(unit);
-                } else {
-                    self.row(unit, out)?;
-                }
-            }
+            State::Rows => self.tuple(unit, out)?,
             State::Done => return Err(bad_stream("data after the end")),
         }
         Ok(())
+    }
+
+    /// Check the source's header; append doppel's when the output is framed.
+    fn check_header(&self, header: &[u8], out: &mut BytesMut) -> Result<(), TransformError> {
+        if &header[..11] != SIGNATURE {
+            return Err(bad_stream("signature"));
+        }
+        // Bit 16 says rows carry OIDs; bits 0-15 are flags a reader must
+        // understand. doppel asks for neither.
+        if be_i32(&header[11..15]) & 0x0001_ffff != 0 {
+            return Err(bad_stream("header flags"));
+        }
+        if self.framed {
+            out.extend_from_slice(HEADER);
+        }
+        Ok(())
+    }
+
+    /// Transform one complete row (not the trailer).
+    fn tuple(&mut self, unit: &[u8], out: &mut BytesMut) -> Result<(), TransformError> {
+        self.rows += 1;
+        if self.passthrough && be_i16(unit) as usize == self.source_fields {
+            out.extend_from_slice(unit);
+            Ok(())
+        } else {
+            self.row(unit, out)
+        }
     }
 
     fn row(&mut self, row: &[u8], out: &mut BytesMut) -> Result<(), TransformError> {
@@ -343,6 +412,48 @@ impl BinaryTransform {
     }
 }
 
+/// How long the header at the start of `buf` is, or how many more bytes
+/// it needs at least.
+fn scan_header(buf: &[u8]) -> Result<Scan, TransformError> {
+    if buf.len() < HEADER.len() {
+        return Ok(Scan::Need(HEADER.len() - buf.len()));
+    }
+    let ext = be_i32(&buf[15..19]);
+    let len = HEADER.len() + usize::try_from(ext).map_err(|_| bad_stream("header"))?;
+    match buf.len() < len {
+        true => Ok(Scan::Need(len - buf.len())),
+        false => Ok(Scan::Complete(len)),
+    }
+}
+
+/// How long the row (or the trailer) at the start of `buf` is, or how
+/// many more bytes it needs at least.
+fn scan_row(buf: &[u8]) -> Scan {
+    let need = |n: usize| Scan::Need(n - buf.len());
+    if buf.len() < 2 {
+        return need(2);
+    }
+    let count = be_i16(&buf[..2]);
+    if count == -1 {
+        return Scan::Complete(2);
+    }
+    let mut pos = 2;
+    for _ in 0..count.max(0) {
+        if buf.len() < pos + 4 {
+            return need(pos + 4);
+        }
+        let len = be_i32(&buf[pos..pos + 4]);
+        pos += 4;
+        if len > 0 {
+            pos += len as usize;
+            if buf.len() < pos {
+                return need(pos);
+            }
+        }
+    }
+    Scan::Complete(pos)
+}
+
 fn put_field(f: &[u8], out: &mut BytesMut) {
     out.put_i32(f.len() as i32);
     out.extend_from_slice(f);
@@ -364,4 +475,4 @@ fn bad_stream(what: &str) -> TransformError {
 
 #[cfg(test)]
 #[path = "binary_tests.rs"]
-mod tests;
+pub(crate) mod tests;

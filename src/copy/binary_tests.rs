@@ -2,7 +2,7 @@ use super::*;
 use crate::mask::{MaskKey, MaskSpec, Masker, ValueShape};
 
 /// A binary COPY stream: header with a 3-byte extension, `rows`, trailer.
-fn stream(rows: &[Vec<Option<&[u8]>>]) -> Vec<u8> {
+pub(crate) fn stream(rows: &[Vec<Option<&[u8]>>]) -> Vec<u8> {
     let mut s = SIGNATURE.to_vec();
     s.extend_from_slice(&0i32.to_be_bytes());
     s.extend_from_slice(&3i32.to_be_bytes());

@@ -30,6 +30,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// What a target stream in this format starts and ends with, whatever
+    /// its rows: binary's header and trailer (text has neither).
+    pub fn frame(self) -> (&'static [u8], &'static [u8]) {
+        match self {
+            Format::Text => (b"", b""),
+            Format::Binary => (binary::HEADER, binary::TRAILER),
+        }
+    }
+
     /// The `WITH (…)` options of a COPY statement in this format.
     pub fn copy_options(self) -> &'static str {
         match self {
@@ -61,6 +70,7 @@ pub enum FormatChoice {
 }
 
 /// A table's row transformation in its format.
+#[derive(Clone)]
 pub enum StreamTransform {
     /// Text rows.
     Text(RowTransform),
@@ -86,6 +96,27 @@ impl StreamTransform {
             Format::Binary => {
                 StreamTransform::Binary(BinaryTransform::new(names, ops, types, source_fields))
             }
+        }
+    }
+
+    /// The same transform writing rows only: a binary stream without its
+    /// header and trailer, for one range of a table whose ranges share one
+    /// COPY (text has neither).
+    pub fn unframed(self) -> StreamTransform {
+        match self {
+            StreamTransform::Binary(t) => StreamTransform::Binary(t.unframed()),
+            text => text,
+        }
+    }
+
+    /// The length of the target's complete rows at the start of `buf`,
+    /// where a stream may be cut for ranges sharing one COPY: any length
+    /// for a framed binary stream, which is loaded alone.
+    pub fn output_rows(&self, buf: &[u8]) -> usize {
+        match self {
+            StreamTransform::Text(t) => t.complete_rows(buf).0,
+            StreamTransform::Binary(t) if t.framed() => buf.len(),
+            StreamTransform::Binary(t) => t.complete_rows(buf).0,
         }
     }
 

@@ -9,8 +9,9 @@
 //! The layer knows nothing of a format's fields: it needs (a) the length of
 //! the complete rows at the start of a buffer and (b) a transformation of a
 //! run of complete rows given the number of the first ([`BatchFormat`]). A
-//! format with a header and a trailer (binary) strips them before rows are
-//! pushed and writes them itself.
+//! format with a header and a trailer (binary) has them checked and written
+//! by the layer, once: the header before the first batch is cut, the
+//! trailer after the last batch's output.
 //!
 //! Memory: at most `depth` batches are in flight per table; a batch holds
 //! about `batch_bytes` of input (more only when one row is larger) and its
@@ -25,7 +26,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
-use super::{RowTransform, TransformError};
+use super::{StreamTransform, TransformError};
 
 /// What the parallel layer needs from a row format.
 pub trait BatchFormat: Clone + Send + 'static {
@@ -42,14 +43,27 @@ pub trait BatchFormat: Clone + Send + 'static {
         first_row: u64,
         out: &mut BytesMut,
     ) -> Result<(), TransformError>;
+
+    /// The length of the stream's header at the start of `buf` (`None`:
+    /// more bytes are needed), appending the target's header to `out`.
+    /// Formats without a header have one of length 0.
+    fn header(&self, buf: &[u8], out: &mut BytesMut) -> Result<Option<usize>, TransformError>;
+
+    /// The stream ended; `rest` is what followed its last complete row.
+    /// Appends the target's trailer to `out`. Formats without a trailer
+    /// must have nothing left.
+    fn trailer(&self, rest: &[u8], out: &mut BytesMut) -> Result<(), TransformError>;
 }
 
-/// The text format: rows end with `\n` (a `\n` inside a value is escaped).
-impl BatchFormat for RowTransform {
+/// Either format, as the table's plan chose it: text rows end with `\n`
+/// (a `\n` inside a value is escaped) and have neither header nor
+/// trailer; binary has a header, tuples and a trailer
+/// ([`super::BinaryTransform`]).
+impl BatchFormat for StreamTransform {
     fn complete_rows(&self, buf: &[u8]) -> (usize, u64) {
-        match memchr::memrchr(b'\n', buf) {
-            Some(i) => (i + 1, memchr::memchr_iter(b'\n', &buf[..=i]).count() as u64),
-            None => (0, 0),
+        match self {
+            StreamTransform::Text(t) => t.complete_rows(buf),
+            StreamTransform::Binary(t) => t.complete_rows(buf),
         }
     }
 
@@ -59,7 +73,27 @@ impl BatchFormat for RowTransform {
         first_row: u64,
         out: &mut BytesMut,
     ) -> Result<(), TransformError> {
-        RowTransform::transform_rows(self, rows, first_row, out)
+        match self {
+            StreamTransform::Text(t) => t.transform_rows(rows, first_row, out),
+            StreamTransform::Binary(t) => t.transform_rows(rows, first_row, out),
+        }
+    }
+
+    fn header(&self, buf: &[u8], out: &mut BytesMut) -> Result<Option<usize>, TransformError> {
+        match self {
+            StreamTransform::Text(_) => Ok(Some(0)),
+            StreamTransform::Binary(t) => t.header(buf, out),
+        }
+    }
+
+    fn trailer(&self, rest: &[u8], out: &mut BytesMut) -> Result<(), TransformError> {
+        match self {
+            StreamTransform::Text(_) => match rest.is_empty() {
+                true => Ok(()),
+                false => Err(TransformError::Truncated),
+            },
+            StreamTransform::Binary(t) => t.trailer(rest, out),
+        }
     }
 }
 
@@ -105,6 +139,8 @@ pub struct Ordered<F: BatchFormat> {
     format: F,
     pool: MaskPool,
     input: BytesMut,
+    /// Whether the stream's header was read.
+    started: bool,
     submitted: u64,
     done: u64,
     in_flight: VecDeque<Pending>,
@@ -117,6 +153,7 @@ impl<F: BatchFormat> Ordered<F> {
             format,
             pool: pool.clone(),
             input: BytesMut::new(),
+            started: false,
             submitted: 0,
             done: 0,
             in_flight: VecDeque::new(),
@@ -137,21 +174,36 @@ impl<F: BatchFormat> Ordered<F> {
     /// append to `out` the output of every batch finished so far, in order.
     pub async fn push(&mut self, chunk: &[u8], out: &mut BytesMut) -> Result<(), TransformError> {
         self.input.extend_from_slice(chunk);
+        if !self.started && !self.start(out)? {
+            return Ok(());
+        }
         if self.input.len() >= self.pool.batch_bytes {
             self.submit(out).await?;
         }
         self.collect(out, false).await
     }
 
-    /// The stream ended: transform what is left and append every output.
-    /// There must be no partial row left.
+    /// The stream ended: transform what is left and append every output,
+    /// then the trailer. There must be no partial row left.
     pub async fn finish(&mut self, out: &mut BytesMut) -> Result<(), TransformError> {
+        if !self.started && !self.start(out)? {
+            return Err(TransformError::Truncated);
+        }
         self.submit(out).await?;
         self.collect(out, true).await?;
-        if self.input.is_empty() {
-            Ok(())
-        } else {
-            Err(TransformError::Truncated)
+        self.format.trailer(&self.input, out)
+    }
+
+    /// Take the stream's header off the input once it is complete, and
+    /// write the target's; false while more bytes are needed.
+    fn start(&mut self, out: &mut BytesMut) -> Result<bool, TransformError> {
+        match self.format.header(&self.input, out)? {
+            Some(len) => {
+                let _ = self.input.split_to(len);
+                self.started = true;
+                Ok(true)
+            }
+            None => Ok(false),
         }
     }
 

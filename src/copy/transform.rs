@@ -243,6 +243,15 @@ impl RowTransform {
         Ok(())
     }
 
+    /// The length of the complete rows at the start of `buf`, and how many
+    /// rows that is (rows end with `\n`; one inside a value is escaped).
+    pub fn complete_rows(&self, buf: &[u8]) -> (usize, u64) {
+        match memchr::memrchr(b'\n', buf) {
+            Some(i) => (i + 1, memchr::memchr_iter(b'\n', &buf[..=i]).count() as u64),
+            None => (0, 0),
+        }
+    }
+
     /// Transform `rows`, complete rows only (the last ends with `\n`),
     /// whose first is row number `first_row` (1-based) of the stream;
     /// append the target's rows to `out`. Independent of what was pushed

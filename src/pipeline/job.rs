@@ -8,9 +8,7 @@ use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
 use super::PipelineOptions;
-use crate::copy::{
-    BatchFormat, FieldOp, Format, Ordered, RowTransform, StreamTransform, TransformError,
-};
+use crate::copy::{FieldOp, Ordered, StreamTransform, TransformError};
 use crate::pg::{quote_ident, QualifiedName};
 use crate::plan::LeafJob;
 use crate::report::{Progress, TableCounter};
@@ -150,25 +148,23 @@ pub(super) async fn read_table(
             table: table.clone(),
             source,
         })?;
-    // The parallel layer knows the text format's rows; binary tables are
-    // transformed on the job's task.
-    let format = job.format(options.copy_format).0;
-    let mut transform = match (&options.mask_pool, format) {
-        (Some(pool), Format::Text) if job.fields.iter().any(FieldOp::is_costly) => {
-            let rows = RowTransform::with_source_fields(
-                job.columns.clone(),
-                job.fields.clone(),
-                job.select.len(),
-            );
+    let mut rows = StreamTransform::new(
+        job.format(options.copy_format).0,
+        job.columns.clone(),
+        job.fields.clone(),
+        job.wire.clone(),
+        job.select.len(),
+    );
+    if job.range.is_some() {
+        // One range of a table whose ranges share one COPY: its loader
+        // writes the header and the trailer once.
+        rows = rows.unframed();
+    }
+    let mut transform = match &options.mask_pool {
+        Some(pool) if job.fields.iter().any(FieldOp::is_costly) => {
             Rows::Parallel(Box::new(Ordered::new(rows, pool)))
         }
-        _ => Rows::Serial(Box::new(StreamTransform::new(
-            format,
-            job.columns.clone(),
-            job.fields.clone(),
-            job.wire.clone(),
-            job.select.len(),
-        ))),
+        _ => Rows::Serial(Box::new(rows)),
     };
     let mut out = BytesMut::with_capacity(options.batch_bytes * 2);
     let mut bytes_read = 0u64;
@@ -228,7 +224,7 @@ fn report(counter: &TableCounter, before: (u64, u64), now: (u64, u64)) -> (u64, 
 /// and a mask pool) in batches on the pool's threads.
 enum Rows {
     Serial(Box<StreamTransform>),
-    Parallel(Box<Ordered<RowTransform>>),
+    Parallel(Box<Ordered<StreamTransform>>),
 }
 
 impl Rows {
@@ -246,16 +242,12 @@ impl Rows {
         }
     }
 
-    /// The length of the complete rows at the start of `buf` (the target
-    /// stream has the source's row format).
+    /// Where the target stream at the start of `buf` may be cut (at a
+    /// row's end; the target stream has the source's row format).
     fn complete_rows(&self, buf: &[u8]) -> usize {
         match self {
-            Rows::Serial(t) => match &**t {
-                StreamTransform::Text(t) => t.complete_rows(buf).0,
-                // Binary tables are never split: any cut will do.
-                StreamTransform::Binary(_) => buf.len(),
-            },
-            Rows::Parallel(t) => t.format().complete_rows(buf).0,
+            Rows::Serial(t) => t.output_rows(buf),
+            Rows::Parallel(t) => t.format().output_rows(buf),
         }
     }
 

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use crate::copy::{Format, FormatChoice, MaskPool};
+use crate::copy::{FormatChoice, MaskPool};
 use crate::pg::{session, ConnInfo};
 use crate::plan::LeafJob;
 use crate::report::Progress;
@@ -114,13 +114,9 @@ enum Work {
 type Queue = Arc<Mutex<VecDeque<Work>>>;
 
 /// The ranges `job` is read in (none: read whole): a table above
-/// `options.split_above` bytes copied in text. A binary COPY stream has a
-/// header and a trailer of its own, so binary tables are read whole.
+/// `options.split_above` bytes, in either COPY format.
 pub fn ranges_of(job: &LeafJob, options: &PipelineOptions) -> Vec<LeafJob> {
-    match job.format(options.copy_format).0 {
-        Format::Text => crate::plan::split(job, options.split_above),
-        Format::Binary => Vec::new(),
-    }
+    crate::plan::split(job, options.split_above)
 }
 
 /// The work of `jobs` (largest first): tables above `split_above` bytes

@@ -6,6 +6,9 @@
 //! and reads ranges; workers that come free help read the ranges left.
 //! Each range is read in its own read-only transaction importing the shared
 //! snapshot and cut into whole rows, and every reader feeds the same COPY.
+//! In binary COPY each range's stream has its own header and trailer: the
+//! readers send rows only, and the loader writes one header before the
+//! first range and one trailer after the last.
 //! The load commits only once every range was read and the target loaded
 //! as many rows as the ranges gave; on any failure nothing of the table
 //! stays, as for a table read whole.
@@ -91,6 +94,11 @@ impl SplitTable {
             .await
             .map_err(|e| fail(e.into()))?;
         let (tx, rx) = mpsc::channel::<Bytes>(2 * options.queue_batches.max(1));
+        let (header, trailer) = format.frame();
+        if !header.is_empty() {
+            // The channel is empty: the header goes first.
+            let _ = tx.send(Bytes::from_static(header)).await;
+        }
         if let Ok(mut feed) = self.feed.lock() {
             *feed = Some(tx.clone());
         }
@@ -109,7 +117,7 @@ impl SplitTable {
                 .map_err(fail)
         };
         // The writer ends once every reader has dropped its sender.
-        let ((), (writer, bytes_written)) = tokio::try_join!(read, write)?;
+        let ((), (mut writer, mut bytes_written)) = tokio::try_join!(read, write)?;
         let (ranges, rows_read, bytes_read, failed) = match self.read.lock() {
             Ok(mut r) => (r.ranges, r.rows, r.bytes, r.failed.take()),
             Err(_) => (0, 0, 0, None),
@@ -122,6 +130,13 @@ impl SplitTable {
                     job.table, ranges, self.total
                 )
             })));
+        }
+        if !trailer.is_empty() {
+            writer
+                .write(Bytes::from_static(trailer))
+                .await
+                .map_err(|e| fail(e.into()))?;
+            bytes_written += trailer.len() as u64;
         }
         job::finish_load(
             job,

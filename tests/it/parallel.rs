@@ -1,7 +1,8 @@
 //! One big table on every core: a table masked on several threads gives
 //! the bytes one thread gives; a table read in ctid ranges gives the rows
-//! one read gives (with a filter, and for partitions); a range that fails
-//! leaves nothing of the table.
+//! one read gives (with a filter, and for partitions); both in text and in
+//! binary COPY, which give the same table; a range that fails leaves
+//! nothing of the table.
 
 use crate::harness::*;
 
@@ -56,9 +57,18 @@ tables:
     ))
 }
 
-async fn copy(src: &TestDb, label: &str, rules: &Rules, extra: &[&str]) -> (String, String) {
-    let tgt = TestDb::create(label).await;
-    let out = run(src, &tgt, &rules.path, &text(extra), &[]);
+/// The two COPY formats.
+const FORMATS: [&str; 2] = ["text", "binary"];
+
+async fn copy(
+    src: &TestDb,
+    label: &str,
+    rules: &Rules,
+    extra: &[&str],
+    format: &str,
+) -> (String, String) {
+    let tgt = TestDb::create(&format!("{label}_{format}")).await;
+    let out = run(src, &tgt, &rules.path, &with_format(extra, format), &[]);
     assert_ok(&out);
     let log = String::from_utf8_lossy(&out.stderr);
     let split = log.matches("ranges of heap blocks").count();
@@ -68,18 +78,29 @@ async fn copy(src: &TestDb, label: &str, rules: &Rules, extra: &[&str]) -> (Stri
     (tgt.table_md5("notes").await, tgt.table_md5("events").await)
 }
 
-/// `extra` with text COPY: binary tables are read whole and masked on
-/// their job's task.
-fn text<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+/// `extra` with `--copy-format format`.
+fn with_format<'a>(extra: &[&'a str], format: &'a str) -> Vec<&'a str> {
     let mut args = extra.to_vec();
-    args.extend(["--copy-format", "text"]);
+    args.extend(["--copy-format", format]);
     args
 }
 
 /// The rows of `notes` in the order the load wrote them.
-async fn loaded_order(src: &TestDb, label: &str, rules: &Rules, extra: &[&str]) -> String {
-    let tgt = TestDb::create(label).await;
-    assert_ok(&run(src, &tgt, &rules.path, &text(extra), &[]));
+async fn loaded_order(
+    src: &TestDb,
+    label: &str,
+    rules: &Rules,
+    extra: &[&str],
+    format: &str,
+) -> String {
+    let tgt = TestDb::create(&format!("{label}_{format}")).await;
+    assert_ok(&run(
+        src,
+        &tgt,
+        &rules.path,
+        &with_format(extra, format),
+        &[],
+    ));
     tgt.value("SELECT md5(string_agg(t::text, E'\\n' ORDER BY ctid)) FROM notes t")
         .await
         .unwrap_or_default()
@@ -112,16 +133,25 @@ async fn masking_threads_give_the_serial_copy() {
     let src = TestDb::create("par_src").await;
     src.exec(SCHEMA).await;
     let plain = rules("", "keep");
-    let want = copy(&src, "par_serial", &plain, &["--mask-threads", "1"]).await;
+    let one = ["--mask-threads", "1"];
+    let want = copy(&src, "par_serial", &plain, &one, "text").await;
     assert!(want.0.ends_with(":20000"), "{}", want.0);
     assert!(want.1.ends_with(":12000"), "{}", want.1);
     let threads = ["--mask-threads", "4", "--jobs", "1"];
-    assert_eq!(copy(&src, "par_threads", &plain, &threads).await, want);
-    // Byte for byte and in order: the stream the target loaded, and the SQL file.
-    assert_eq!(
-        loaded_order(&src, "par_order1", &plain, &["--mask-threads", "1"]).await,
-        loaded_order(&src, "par_order4", &plain, &threads).await
-    );
+    for format in FORMATS {
+        assert_eq!(copy(&src, "par_serial", &plain, &one, format).await, want);
+        assert_eq!(
+            copy(&src, "par_threads", &plain, &threads, format).await,
+            want
+        );
+        // Byte for byte and in order: the stream the target loaded.
+        assert_eq!(
+            loaded_order(&src, "par_order1", &plain, &one, format).await,
+            loaded_order(&src, "par_order4", &plain, &threads, format).await,
+            "{format}"
+        );
+    }
+    // The SQL file (text COPY blocks whatever the format).
     let serial_file = sql_file(&src, &plain, "1");
     assert!(
         serial_file.contains("\"notes\" (\"id\", \"kind\", \"body\", \"n\") FROM stdin;\n"),
@@ -141,9 +171,12 @@ async fn ranges_give_the_whole_table_copy() {
     src.exec(SCHEMA).await;
     let plain = rules("", "keep");
     let serial = ["--mask-threads", "1", "--split-above", "0"];
-    let want = copy(&src, "par_serial", &plain, &serial).await;
+    let want = copy(&src, "par_serial", &plain, &serial, "text").await;
     assert!(want.0.ends_with(":20000"), "{}", want.0);
     assert!(want.1.ends_with(":12000"), "{}", want.1);
+    let filtered = rules("filter: \"id % 7 <> 3 AND kind = 'mail'\"", "keep");
+    let fwant = copy(&src, "par_fserial", &filtered, &serial, "text").await;
+    assert!(!fwant.0.ends_with(":20000") && !fwant.0.ends_with(":0"));
 
     let split = [
         "--mask-threads",
@@ -153,12 +186,19 @@ async fn ranges_give_the_whole_table_copy() {
         "--jobs",
         "3",
     ];
-    assert_eq!(copy(&src, "par_split", &plain, &split).await, want);
-
-    let filtered = rules("filter: \"id % 7 <> 3 AND kind = 'mail'\"", "keep");
-    let want = copy(&src, "par_fserial", &filtered, &serial).await;
-    assert!(!want.0.ends_with(":20000") && !want.0.ends_with(":0"));
-    assert_eq!(copy(&src, "par_fsplit", &filtered, &split).await, want);
+    // One mask thread per range reader, and several per table.
+    let split_one = [&split[2..], &["--mask-threads", "1"][..]].concat();
+    for format in FORMATS {
+        assert_eq!(copy(&src, "par_split", &plain, &split, format).await, want);
+        assert_eq!(
+            copy(&src, "par_split1", &plain, &split_one, format).await,
+            want
+        );
+        assert_eq!(
+            copy(&src, "par_fsplit", &filtered, &split, format).await,
+            fwant
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -176,8 +216,6 @@ async fn plan_shows_the_ranges_of_a_large_table() {
             &p,
             "--split-above",
             "1MB",
-            "--copy-format",
-            "text",
         ],
         &[],
     );
@@ -190,6 +228,7 @@ async fn plan_shows_the_ranges_of_a_large_table() {
             " ranges of heap blocks",
             "range 1 of ",
             "ctid >= '(",
+            "FORMAT binary",
         ],
     );
 }
