@@ -10,6 +10,7 @@ use std::time::{Instant, SystemTime};
 
 use tokio_postgres::Client;
 
+use super::target::{hold_target, HeldTarget};
 use super::{probe, JobStats, PipelineOptions};
 use crate::catalog::Catalog;
 use crate::config::LoadedRules;
@@ -117,14 +118,6 @@ struct Prepared {
     sequences: Vec<(QualifiedName, i64, bool)>,
     /// The source's major version.
     server: u32,
-}
-
-/// The target database, checked and held, before its first write.
-struct HeldTarget {
-    sink: DatabaseSink,
-    tgt: Client,
-    schemas: Vec<String>,
-    occupied: Vec<String>,
 }
 
 /// Copy `req.source` into `req.target` as the rules say.
@@ -257,63 +250,6 @@ async fn build_plan(
     record.subset = subset;
     record.plan = Some(plan.clone());
     Ok(plan)
-}
-
-/// Check the target and take it for this run: not the source, writable, not
-/// loaded by another run, empty (or `--replace`), and the role allowed to
-/// create what the copy needs. Sets `record.lease`.
-async fn hold_target(
-    req: &CopyRequest,
-    conn: &ConnInfo,
-    src: &Client,
-    plan: &Plan,
-    record: &mut CopyRecord,
-) -> Result<HeldTarget, Error> {
-    let sink = DatabaseSink::new(conn.clone());
-    let tgt = sink.connect("schema").await?;
-    guard_not_source(src, &tgt).await?;
-    let lease = TargetLease::acquire(&sink).await?;
-    let mut schemas: Vec<String> = plan.tables.iter().map(|t| t.name.schema.clone()).collect();
-    schemas.sort();
-    schemas.dedup();
-    let occupied = tables_in_schemas(&tgt, &schemas).await?;
-    if !occupied.is_empty() && !req.replace {
-        return Err(Error::usage(format!(
-            "the target {} is not empty: it already holds {} table{} of the schemas being copied ({}{}): pass --replace to replace {}, or load into an empty database",
-            conn.describe(),
-            occupied.len(),
-            if occupied.len() == 1 { "" } else { "s" },
-            occupied.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
-            if occupied.len() > 3 { ", …" } else { "" },
-            schemas.join(", ")
-        )));
-    }
-    lease
-        .check_privileges(&schemas, !occupied.is_empty())
-        .await?;
-    // Schemas the run sets aside are made again by it, so it owns them.
-    let kept: Vec<String> = plan
-        .access
-        .iter()
-        .flat_map(|g| g.schemas.iter())
-        .filter(|s| occupied.is_empty() || !schemas.contains(s))
-        .cloned()
-        .collect();
-    crate::sink::access::check_target(
-        lease.client(),
-        &plan.access,
-        &kept,
-        &req.rules.path,
-        &conn.describe(),
-    )
-    .await?;
-    record.lease = Some(lease);
-    Ok(HeldTarget {
-        sink,
-        tgt,
-        schemas,
-        occupied,
-    })
 }
 
 /// Probe the masked values, and read the schema and the sequences in the
@@ -452,17 +388,28 @@ async fn load_database(
     DatabaseSink::set_sequences(&tgt, &p.sequences)
         .await
         .map_err(Error::runtime)?;
-    post_data(&sink, &tgt, &p, req.options.jobs).await?;
+    let weights = table_weights(&p.plan);
+    let keys = sink
+        .apply_post_data(&tgt, &p.post, req.options.jobs, &weights)
+        .await;
+    let keys = explain_post_data(&tgt, &p, keys).await?;
     DatabaseSink::refresh_matviews(&tgt, &p.plan.matviews)
         .await
         .map_err(Error::runtime)?;
     record.phase(clock, "post-data");
+    // Foreign keys are validated, and the tables ANALYZEd, table by table.
+    let mut analyze = Vec::new();
     if req.analyze {
         super::interrupt::pause_before("analyze").await;
-        let mut tables: Vec<QualifiedName> = p.plan.tables.iter().map(|t| t.name.clone()).collect();
-        tables.extend(p.plan.matviews.iter().cloned());
-        sink.analyze(&tables, req.options.jobs).await?;
-        record.phase(clock, "analyze");
+        analyze.extend(p.plan.tables.iter().map(|t| t.name.clone()));
+        analyze.extend(p.plan.matviews.iter().cloned());
+    }
+    if !keys.is_empty() || !analyze.is_empty() {
+        let finished = sink
+            .finish_tables(keys, &analyze, &weights, req.options.jobs)
+            .await;
+        explain_post_data(&tgt, &p, finished).await?;
+        record.phase(clock, if req.analyze { "keys+analyze" } else { "keys" });
     }
     // Readers get their access last, in the complete copy, before the lease
     // lets the copy go.
@@ -531,66 +478,43 @@ async fn verify_copy(
     )))
 }
 
-/// Post-data; a foreign key that does not validate is explained with the
-/// rows that break it.
-async fn post_data(
-    sink: &DatabaseSink,
+/// How much work each table is, for the order of post-data's parallel
+/// steps: its bytes of data (a partitioned table's, its partitions').
+fn table_weights(plan: &Plan) -> crate::sink::Weights {
+    let mut weights = crate::sink::Weights::new();
+    for t in &plan.tables {
+        let mut total = 0;
+        for leaf in &t.leaves {
+            weights.insert(leaf.table.clone(), leaf.bytes);
+            total += leaf.bytes;
+        }
+        weights.insert(t.name.clone(), total);
+    }
+    weights
+}
+
+/// A post-data failure, and a foreign key that does not validate explained
+/// with the rows that break it.
+async fn explain_post_data<T>(
     tgt: &Client,
     p: &Prepared,
-    jobs: usize,
-) -> Result<(), Error> {
-    match sink.apply_post_data(tgt, &p.post, jobs).await {
-        Ok(()) => Ok(()),
-        Err(PostDataError::Build(e)) => Err(e),
-        Err(PostDataError::Rest(e)) => {
-            let why = match e.violated_foreign_key() {
-                Some((schema, table, constraint)) => {
-                    super::orphans::explain(tgt, &p.catalog, &schema, &table, &constraint).await
-                }
-                None => None,
-            };
-            Err(Error::runtime(match why {
-                Some(why) => format!("{why}. {e}"),
-                None => e.to_string(),
-            }))
+    result: Result<T, PostDataError>,
+) -> Result<T, Error> {
+    let e = match result {
+        Ok(v) => return Ok(v),
+        Err(PostDataError::Session(e)) => return Err(e),
+        Err(PostDataError::Statement(e)) => e,
+    };
+    let why = match e.violated_foreign_key() {
+        Some((schema, table, constraint)) => {
+            super::orphans::explain(tgt, &p.catalog, &schema, &table, &constraint).await
         }
-    }
-}
-
-async fn guard_not_source(src: &Client, tgt: &Client) -> Result<(), Error> {
-    let a = session::database_identity(src)
-        .await
-        .map_err(|e| Error::runtime(format!("source: {}", crate::pg::pg_text(&e))))?;
-    let b = session::database_identity(tgt)
-        .await
-        .map_err(|e| Error::runtime(format!("target: {}", crate::pg::pg_text(&e))))?;
-    if a.same_database(&b) {
-        return Err(Error::usage(format!(
-            "the target is the source database ({}): doppel never writes into its source; give another database as --target",
-            a.database
-        )));
-    }
-    Ok(())
-}
-
-/// Tables (and views, sequences) of `schemas` that the target already has.
-async fn tables_in_schemas(tgt: &Client, schemas: &[String]) -> Result<Vec<String>, Error> {
-    let rows = tgt
-        .query(
-            "SELECT n.nspname::text || '.' || c.relname::text FROM pg_catalog.pg_class c \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') \
-               AND n.nspname = ANY($1) \
-               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') \
-             ORDER BY 1",
-            &[&schemas],
-        )
-        .await
-        .map_err(|e| Error::runtime(format!("target: {}", crate::pg::pg_text(&e))))?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| r.try_get::<_, String>(0).ok())
-        .collect())
+        None => None,
+    };
+    Err(Error::runtime(match why {
+        Some(why) => format!("{why}. {e}"),
+        None => e.to_string(),
+    }))
 }
 
 async fn read_sequences(

@@ -15,6 +15,7 @@ mod job;
 mod orphans;
 pub mod probe;
 mod ranges;
+mod target;
 pub mod token;
 
 use std::collections::VecDeque;

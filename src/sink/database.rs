@@ -35,7 +35,7 @@ impl SinkError {
         ))
     }
 
-    fn new(what: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> SinkError {
+    pub(super) fn new(what: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> SinkError {
         let what = what.into();
         move |source| SinkError { what, source }
     }
@@ -154,111 +154,6 @@ impl DatabaseSink {
         })
     }
 
-    /// Load the post-data section: indexes and primary/unique/exclusion
-    /// constraints first, on up to `jobs` connections (one table's objects on
-    /// one connection, so they never wait on each other), then everything
-    /// else (foreign keys, triggers, index attachments, rules, policies) in
-    /// pg_dump's order on one connection.
-    pub async fn apply_post_data(
-        &self,
-        client: &Client,
-        sql: &str,
-        jobs: usize,
-    ) -> Result<(), PostDataError> {
-        use std::collections::BTreeMap;
-
-        let (preamble, entries) = crate::pg::dump::split_entries(sql);
-        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut rest = String::new();
-        for e in entries {
-            match (e.kind.as_str(), e.relation()) {
-                ("INDEX" | "CONSTRAINT", Some(rel)) => {
-                    groups.entry(rel.to_string()).or_default().push(e.sql)
-                }
-                _ => rest.push_str(&e.to_sql()),
-            }
-        }
-        let mut groups: Vec<(String, Vec<String>)> = groups.into_iter().collect();
-        // Tables with more objects first: they take longest.
-        groups.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
-        let work = groups
-            .into_iter()
-            .map(|(rel, stmts)| {
-                (
-                    format!("building indexes and keys of {rel}"),
-                    stmts.concat(),
-                )
-            })
-            .collect();
-        self.run_parallel("post-data", jobs, &preamble, work)
-            .await
-            .map_err(PostDataError::Build)?;
-        DatabaseSink::apply_schema(client, "post-data", &format!("{preamble}{rest}"))
-            .await
-            .map_err(PostDataError::Rest)
-    }
-
-    /// Update the planner's statistics of `tables` (ANALYZE), on up to
-    /// `jobs` connections, so that the first queries on the copy get good
-    /// plans. A partitioned table's ANALYZE covers its partitions.
-    pub async fn analyze(&self, tables: &[QualifiedName], jobs: usize) -> Result<(), crate::Error> {
-        let work = tables
-            .iter()
-            .map(|t| (format!("analyzing {t}"), format!("ANALYZE {}", t.quoted())))
-            .collect();
-        self.run_parallel("analyze", jobs, "", work).await
-    }
-
-    /// Run each `(what, sql)` of `work` in turn on up to `jobs` new
-    /// connections (each first runs `setup`); the first failure stops the
-    /// rest and is reported with its `what`.
-    async fn run_parallel(
-        &self,
-        role: &str,
-        jobs: usize,
-        setup: &str,
-        work: Vec<(String, String)>,
-    ) -> Result<(), crate::Error> {
-        use std::collections::VecDeque;
-
-        let workers = jobs.max(1).min(work.len());
-        let queue = Arc::new(Mutex::new(work.into_iter().collect::<VecDeque<_>>()));
-        let mut set = tokio::task::JoinSet::new();
-        for w in 0..workers {
-            let queue = Arc::clone(&queue);
-            let sink = self.clone();
-            let setup = setup.to_string();
-            let role = format!("{role} {w}");
-            set.spawn(async move {
-                let c = sink.connect(&role).await?;
-                c.batch_execute(&setup).await.map_err(|e| {
-                    crate::Error::runtime(format!(
-                        "target: {role} settings: {}",
-                        crate::pg::pg_text(&e)
-                    ))
-                })?;
-                loop {
-                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
-                    let Some((what, sql)) = next else { break };
-                    c.batch_execute(&sql)
-                        .await
-                        .map_err(|e| crate::Error::runtime(SinkError::new(what)(e)))?;
-                }
-                Ok::<_, crate::Error>(())
-            });
-        }
-        while let Some(r) = set.join_next().await {
-            let failed = match r {
-                Ok(Ok(())) => continue,
-                Ok(Err(e)) => e,
-                Err(e) => crate::Error::runtime(format!("a {role} worker stopped: {e}")),
-            };
-            set.abort_all();
-            return Err(failed);
-        }
-        Ok(())
-    }
-
     /// The statements that set each sequence to the source's value.
     pub fn sequences_sql(values: &[(QualifiedName, i64, bool)]) -> String {
         values
@@ -344,17 +239,6 @@ async fn failing_entry(client: &Client, sql: &str) -> Option<String> {
     }
     let _ = client.batch_execute("ROLLBACK").await;
     found
-}
-
-/// Why the post-data section failed.
-#[derive(Debug, thiserror::Error)]
-pub enum PostDataError {
-    /// Building an index or a key failed.
-    #[error(transparent)]
-    Build(crate::Error),
-    /// The rest (foreign keys, triggers, rules, policies) failed.
-    #[error(transparent)]
-    Rest(SinkError),
 }
 
 /// An open COPY into one table on the target.

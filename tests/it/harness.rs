@@ -390,8 +390,15 @@ pub fn run_to_file(src: &TestDb, file: &Path, rules: &Path) -> Output {
 
 /// Everything a database holds, schema and rows, as pg_dump prints it.
 pub fn dump(db: &TestDb) -> String {
+    dump_with(db, &[])
+}
+
+/// What pg_dump prints of a database with `extra` arguments (e.g.
+/// `--section=post-data`), owners left out.
+pub fn dump_with(db: &TestDb, extra: &[&str]) -> String {
     let out = std::process::Command::new("pg_dump")
         .args(["--no-owner", "--dbname", &db.url()])
+        .args(extra)
         .output()
         .expect("run pg_dump (PostgreSQL's client binaries must be on PATH)");
     assert!(

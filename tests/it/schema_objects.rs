@@ -155,3 +155,92 @@ async fn the_copy_is_analyzed_unless_told_not_to() {
     assert_ok(&run(&src, &tgt2, &rules.path, &["--no-analyze"], &[]));
     assert_eq!(analyze_count(&tgt2, "people").await, 0);
 }
+
+const KEYS: &str = r#"
+CREATE TABLE orgs (id int PRIMARY KEY, name text);
+CREATE TABLE "Odd ""Team""" (id int PRIMARY KEY, org_id int NOT NULL);
+ALTER TABLE "Odd ""Team""" ADD CONSTRAINT "team -> org" FOREIGN KEY (org_id)
+  REFERENCES orgs(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED;
+CREATE TABLE members (
+  id int PRIMARY KEY,
+  org_id int NOT NULL REFERENCES orgs(id),
+  team_id int REFERENCES "Odd ""Team"""(id) ON UPDATE CASCADE,
+  mentor_id int REFERENCES members(id),
+  legacy_org int
+);
+CREATE TABLE events (id int, org_id int NOT NULL REFERENCES orgs(id), at date NOT NULL)
+  PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+INSERT INTO orgs SELECT g, 'org ' || g FROM generate_series(1, 20) g;
+INSERT INTO "Odd ""Team""" SELECT g, g % 20 + 1 FROM generate_series(1, 40) g;
+INSERT INTO members SELECT g, g % 20 + 1, g % 40 + 1, NULLIF(g - 1, 0), g FROM generate_series(1, 500) g;
+INSERT INTO events SELECT g, g % 20 + 1, DATE '2024-06-01' + g FROM generate_series(1, 400) g;
+-- Not valid on the source, and broken by its rows: it must stay so.
+ALTER TABLE members ADD CONSTRAINT members_legacy_org_fkey FOREIGN KEY (legacy_org)
+  REFERENCES orgs(id) NOT VALID;
+"#;
+
+/// post-data as pg_dump prints it, owners left out.
+fn post_data(db: &TestDb) -> String {
+    dump_with(db, &["--section=post-data"])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn foreign_keys_end_as_the_source_holds_them() {
+    let src = TestDb::create("keys_src").await;
+    src.exec(KEYS).await;
+    let rules = Rules::new("version: 1\ndefaults: { tables: keep }\n");
+    let validity = "SELECT string_agg(conrelid::regclass || ' ' || conname || ' ' || convalidated, ', ' ORDER BY conrelid::regclass::text, conname) FROM pg_constraint WHERE contype = 'f'";
+    for extra in [&["--jobs", "2"][..], &["--jobs", "3", "--no-analyze"][..]] {
+        let tgt = TestDb::create("keys_tgt").await;
+        assert_ok(&run(&src, &tgt, &rules.path, extra, &[]));
+        assert_eq!(post_data(&tgt), post_data(&src), "{extra:?}");
+        let keys = tgt.value(validity).await;
+        assert_eq!(keys, src.value(validity).await, "{extra:?}");
+        // Partitions carry the partitioned table's key; only the source's
+        // not-valid key is not valid.
+        let keys = keys.unwrap_or_default();
+        assert!(
+            keys.contains("events_2024 events_org_id_fkey true"),
+            "{keys}"
+        );
+        assert!(
+            keys.contains("members members_legacy_org_fkey false"),
+            "{keys}"
+        );
+        assert_eq!(keys.matches(" false").count(), 1, "{keys}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_partitioned_tables_broken_key_is_named_and_nothing_is_left() {
+    let src = TestDb::create("pkeys_src").await;
+    src.exec(KEYS).await;
+    let tgt = TestDb::create("pkeys_tgt").await;
+    // Filters on both sides of the partitioned table's key: only the data
+    // can tell that half the events reference orgs that are not copied.
+    let rules = Rules::new(
+        r#"version: 1
+tables:
+  public.orgs:
+    filter: "id > 10"
+    columns: { id: keep, name: keep }
+  public.events:
+    filter: "id > 0"
+    columns: { id: keep, org_id: keep, at: keep }
+  public.members:
+    filter: "false"
+    columns: { id: keep, org_id: keep, team_id: keep, mentor_id: keep, legacy_org: keep }
+  public."Odd ""Team""":
+    filter: "false"
+    columns: { id: keep, org_id: keep }
+"#,
+    );
+    let err = assert_fails(&run(&src, &tgt, &rules.path, &["--jobs", "2"], &[]), 1);
+    assert!(err.contains("events_org_id_fkey"), "{err}");
+    assert!(err.contains("SQLSTATE 23503"), "{err}");
+    // org_id is 1..20 evenly; orgs 1..10 are not copied.
+    assert!(err.contains(": 200 copied rows of public.events"), "{err}");
+    assert_eq!(tgt.user_tables().await, 0, "{err}");
+}
