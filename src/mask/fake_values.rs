@@ -7,6 +7,8 @@ use fake::faker::company::en::CompanyName;
 use fake::faker::internet::en::{UserAgent, Username};
 use fake::faker::lorem::en::{Paragraph, Sentence};
 use fake::faker::name::en::{FirstName, LastName, Name};
+use std::fmt::Write as _;
+
 use fake::Fake;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -65,71 +67,98 @@ pub fn fake_in(
         Locale::Id => Some(false),
         Locale::Sg => Some(true),
     };
-    let value: String = match (kind, local) {
-        (FakeKind::Name, Some(sg)) => locales::name(&mut rng, sg).0,
-        (FakeKind::FirstName, Some(sg)) => locales::name(&mut rng, sg).1,
-        (FakeKind::LastName, Some(sg)) => locales::name(&mut rng, sg).2,
-        (FakeKind::Phone, Some(sg)) => locales::phone(&mut rng, sg),
-        (FakeKind::City, Some(sg)) => locales::city(&mut rng, sg),
-        (FakeKind::Street, Some(sg)) => locales::street(&mut rng, sg),
-        (FakeKind::Postcode, Some(sg)) => locales::postcode(&mut rng, sg),
-        (FakeKind::NationalId, Some(sg)) => locales::national_id(&mut rng, sg),
+    // The value is written straight into `out`, then cut to `max_chars`.
+    let start = out.len();
+    match (kind, local) {
+        (FakeKind::Name, Some(sg)) => out.push_str(&locales::name(&mut rng, sg).0),
+        (FakeKind::FirstName, Some(sg)) => out.push_str(&locales::name(&mut rng, sg).1),
+        (FakeKind::LastName, Some(sg)) => out.push_str(&locales::name(&mut rng, sg).2),
+        (FakeKind::Phone, Some(sg)) => out.push_str(&locales::phone(&mut rng, sg)),
+        (FakeKind::City, Some(sg)) => out.push_str(&locales::city(&mut rng, sg)),
+        (FakeKind::Street, Some(sg)) => out.push_str(&locales::street(&mut rng, sg)),
+        (FakeKind::Postcode, Some(sg)) => out.push_str(&locales::postcode(&mut rng, sg)),
+        (FakeKind::NationalId, Some(sg)) => out.push_str(&locales::national_id(&mut rng, sg)),
         (FakeKind::Address, Some(sg)) => {
             let street = locales::street(&mut rng, sg);
             let city = locales::city(&mut rng, sg);
             let post = locales::postcode(&mut rng, sg);
             if sg {
-                format!("{street}, Singapore {post}")
+                let _ = write!(out, "{street}, Singapore {post}");
             } else {
-                format!("{street}, {city} {post}")
+                let _ = write!(out, "{street}, {city} {post}");
             }
         }
         (FakeKind::Email, Some(sg)) => {
             let (_, first, last) = locales::name(&mut rng, sg);
-            email(&seed, &first, &last, max_chars)
+            email(&seed, &first, &last, max_chars, out)
         }
-        (FakeKind::NationalId, None) => format!(
-            "9{:02}-{:02}-{:04}",
-            rng.random_range(0..100u32),
-            rng.random_range(1..100u32),
-            rng.random_range(1..10_000u32)
-        ),
-        (kind, _) => english(&mut rng, &seed, kind, max_chars),
+        (FakeKind::NationalId, None) => {
+            let _ = write!(
+                out,
+                "9{:02}-{:02}-{:04}",
+                rng.random_range(0..100u32),
+                rng.random_range(1..100u32),
+                rng.random_range(1..10_000u32)
+            );
+        }
+        (kind, _) => english(&mut rng, &seed, kind, max_chars, out),
+    }
+    truncate_chars(out, start, max_chars);
+}
+
+/// Cut what was written to `out` from `start` on to at most `max_chars`
+/// characters.
+fn truncate_chars(out: &mut String, start: usize, max_chars: Option<usize>) {
+    let Some(n) = max_chars else {
+        return;
     };
-    match max_chars {
-        Some(n) if value.chars().count() > n => out.extend(value.chars().take(n)),
-        _ => out.push_str(&value),
+    if let Some((at, _)) = out[start..].char_indices().nth(n) {
+        out.truncate(start + at);
     }
 }
 
-fn email(seed: &[u8; 32], first: &str, last: &str, max_chars: Option<usize>) -> String {
+/// Append the unique-safe email of a first and a last name: the ASCII
+/// letters and digits of each, the keyed suffix and a reserved domain; only
+/// `u.`, the suffix and the domain when that is longer than `max_chars`.
+fn email(seed: &[u8; 32], first: &str, last: &str, max_chars: Option<usize>, out: &mut String) {
     let host = EMAIL_DOMAINS[(seed[0] % 3) as usize];
-    let suffix = base36(&seed[16..32], SUFFIX_LEN);
-    let full = format!("{}.{}.{suffix}@{host}", ascii_word(first), ascii_word(last));
-    match max_chars {
-        Some(n) if full.chars().count() > n => format!("u.{suffix}@{host}"),
-        _ => full,
+    let start = out.len();
+    push_ascii_word(first, out);
+    out.push('.');
+    push_ascii_word(last, out);
+    out.push('.');
+    push_base36(&seed[16..32], SUFFIX_LEN, out);
+    out.push('@');
+    out.push_str(host);
+    // Every character written is ASCII: bytes are characters.
+    if max_chars.is_some_and(|n| out.len() - start > n) {
+        out.truncate(start);
+        out.push_str("u.");
+        push_base36(&seed[16..32], SUFFIX_LEN, out);
+        out.push('@');
+        out.push_str(host);
     }
 }
 
-/// English values drawn from `fake`.
+/// Append the English value of `kind`, drawn from `fake`, to `out`.
 fn english(
     rng: &mut ChaCha20Rng,
     seed: &[u8; 32],
     kind: FakeKind,
     max_chars: Option<usize>,
-) -> String {
+    out: &mut String,
+) {
     let seed = *seed;
     match kind {
-        FakeKind::Name => Name().fake_with_rng(rng),
-        FakeKind::FirstName => FirstName().fake_with_rng(rng),
-        FakeKind::LastName => LastName().fake_with_rng(rng),
-        FakeKind::Company => CompanyName().fake_with_rng(rng),
-        FakeKind::City => CityName().fake_with_rng(rng),
+        FakeKind::Name => put(out, Name().fake_with_rng(rng)),
+        FakeKind::FirstName => put(out, FirstName().fake_with_rng(rng)),
+        FakeKind::LastName => put(out, LastName().fake_with_rng(rng)),
+        FakeKind::Company => put(out, CompanyName().fake_with_rng(rng)),
+        FakeKind::City => put(out, CityName().fake_with_rng(rng)),
         FakeKind::Street => {
             let number: String = BuildingNumber().fake_with_rng(rng);
             let street: String = StreetName().fake_with_rng(rng);
-            format!("{number} {street}")
+            let _ = write!(out, "{number} {street}");
         }
         FakeKind::Phone => {
             // North American numbers in the 555 exchange, which is not assigned to subscribers.
@@ -138,70 +167,96 @@ fn english(
                 area += 1;
             }
             let line: u32 = rng.random_range(0..10_000);
-            format!("+1 {area} 555 {line:04}")
+            let _ = write!(out, "+1 {area} 555 {line:04}");
         }
-        FakeKind::Postcode => PostCode().fake_with_rng(rng),
-        FakeKind::Username => Username().fake_with_rng(rng),
-        FakeKind::UserAgent => UserAgent().fake_with_rng(rng),
+        FakeKind::Postcode => put(out, PostCode().fake_with_rng(rng)),
+        FakeKind::Username => put(out, Username().fake_with_rng(rng)),
+        FakeKind::UserAgent => put(out, UserAgent().fake_with_rng(rng)),
         FakeKind::Address => {
             let number: String = BuildingNumber().fake_with_rng(rng);
             let street: String = StreetName().fake_with_rng(rng);
             let city: String = CityName().fake_with_rng(rng);
             let post: String = PostCode().fake_with_rng(rng);
-            format!("{number} {street}, {city} {post}")
+            let _ = write!(out, "{number} {street}, {city} {post}");
         }
         FakeKind::Url => {
             let user: String = Username().fake_with_rng(rng);
             let host = EMAIL_DOMAINS[(seed[1] % 3) as usize];
-            format!("https://{host}/{}", ascii_word(&user))
+            out.push_str("https://");
+            out.push_str(host);
+            out.push('/');
+            push_ascii_word(&user, out);
         }
         // Private (RFC 1918) and unique-local (RFC 4193) ranges: realistic, never a real host.
-        FakeKind::Ipv4 => format!("10.{}.{}.{}", seed[0], seed[1], seed[2]),
-        FakeKind::Ipv6 => format!(
-            "fd{:02x}:{:02x}{:02x}:{:02x}{:02x}::{:02x}{:02x}",
-            seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6]
-        ),
+        FakeKind::Ipv4 => {
+            out.push_str("10");
+            for b in &seed[..3] {
+                out.push('.');
+                push_decimal(*b, out);
+            }
+        }
+        FakeKind::Ipv6 => {
+            let _ = write!(
+                out,
+                "fd{:02x}:{:02x}{:02x}:{:02x}{:02x}::{:02x}{:02x}",
+                seed[0], seed[1], seed[2], seed[3], seed[4], seed[5], seed[6]
+            );
+        }
         FakeKind::Uuid => {
-            let mut s = String::with_capacity(36);
             let mut b = seed;
             b[6] = (b[6] & 0x0f) | 0x40;
             b[8] = (b[8] & 0x3f) | 0x80;
             for (i, byte) in b[..16].iter().enumerate() {
                 if matches!(i, 4 | 6 | 8 | 10) {
-                    s.push('-');
+                    out.push('-');
                 }
-                s.push_str(&format!("{byte:02x}"));
+                let _ = write!(out, "{byte:02x}");
             }
-            s
         }
-        FakeKind::Iban => iban(rng),
-        FakeKind::Sentence => Sentence(4..12).fake_with_rng(rng),
-        FakeKind::Paragraph => Paragraph(3..7).fake_with_rng(rng),
+        FakeKind::Iban => out.push_str(&iban(rng)),
+        FakeKind::Sentence => put(out, Sentence(4..12).fake_with_rng(rng)),
+        FakeKind::Paragraph => put(out, Paragraph(3..7).fake_with_rng(rng)),
         FakeKind::DateOfBirth => {
             // Adults of 18 to 85 on 2025-01-01: a fixed window, so the
             // output does not drift from one night to the next.
             let from = super::shift::days_from_civil(1940, 1, 1);
             let to = super::shift::days_from_civil(2006, 12, 31);
             let (y, m, d) = super::shift::civil_from_days(rng.random_range(from..=to));
-            format!("{y:04}-{m:02}-{d:02}")
+            let _ = write!(out, "{y:04}-{m:02}-{d:02}");
         }
         FakeKind::Card => {
             // A Visa-layout number that passes the Luhn check.
-            let mut s = String::from("4");
+            let start = out.len();
+            out.push('4');
             for _ in 0..15 {
-                s.push(char::from(b'0' + rng.random_range(0..10u8)));
+                out.push(char::from(b'0' + rng.random_range(0..10u8)));
             }
-            super::tokenize::fix_luhn(&mut s, 0);
-            s
+            super::tokenize::fix_luhn(out, start);
         }
         FakeKind::Email => {
             let first: String = FirstName().fake_with_rng(rng);
             let last: String = LastName().fake_with_rng(rng);
-            email(&seed, &first, &last, max_chars)
+            email(&seed, &first, &last, max_chars, out)
         }
         // Handled per locale above.
-        FakeKind::NationalId => String::new(),
+        FakeKind::NationalId => {}
     }
+}
+
+/// Append a drawn value.
+fn put(out: &mut String, value: String) {
+    out.push_str(&value);
+}
+
+/// Append the decimal digits of `b` (no leading zeros).
+fn push_decimal(b: u8, out: &mut String) {
+    if b >= 100 {
+        out.push(char::from(b'0' + b / 100));
+    }
+    if b >= 10 {
+        out.push(char::from(b'0' + b / 10 % 10));
+    }
+    out.push(char::from(b'0' + b % 10));
 }
 
 /// An IBAN with valid check digits: country, two check digits, then the
@@ -239,28 +294,99 @@ pub(super) fn mod97(chars: impl Iterator<Item = u8>) -> u32 {
     })
 }
 
-/// Lowercase ASCII letters and digits of a word ("O'Connor" → "oconnor").
-fn ascii_word(s: &str) -> String {
-    let w: String = s
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    if w.is_empty() {
-        "user".into()
-    } else {
-        w
+/// Append the lowercase ASCII letters and digits of a word ("O'Connor" →
+/// "oconnor"), or `user` when it has none.
+fn push_ascii_word(s: &str, out: &mut String) {
+    let start = out.len();
+    out.extend(
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase()),
+    );
+    if out.len() == start {
+        out.push_str("user");
     }
 }
 
-/// `len` base-36 digits of the big-endian number in `bytes`.
-fn base36(bytes: &[u8], len: usize) -> String {
+/// Append the last `len` (at most 24) base-36 digits of the big-endian
+/// number in `bytes` (16 bytes), most significant first. The number is
+/// taken eight digits at a time, so that only two 128-bit divisions are
+/// made instead of two per digit.
+fn push_base36(bytes: &[u8], len: usize, out: &mut String) {
     const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    const CHUNK: u128 = 36u128.pow(8);
     let mut n = u128::from_be_bytes(bytes[..16].try_into().unwrap_or([0; 16]));
-    let mut out = vec![b'0'; len];
-    for slot in out.iter_mut().rev() {
-        *slot = DIGITS[(n % 36) as usize];
-        n /= 36;
+    let mut digits = [b'0'; 24];
+    let len = len.min(digits.len());
+    let mut i = len;
+    while i > 0 {
+        let q = n / CHUNK;
+        // Below 36^8, which fits in 64 bits.
+        let mut r = (n - q * CHUNK) as u64;
+        n = q;
+        for _ in 0..i.min(8) {
+            i -= 1;
+            digits[i] = DIGITS[(r % 36) as usize];
+            r /= 36;
+        }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    // Only ASCII digits and letters were written.
+    out.extend(digits[..len].iter().map(|&d| char::from(d)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The digits one at a time, as the suffix was first computed.
+    fn base36_by_digit(bytes: &[u8], len: usize) -> String {
+        const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+        let mut n = u128::from_be_bytes(bytes[..16].try_into().unwrap());
+        let mut out = vec![b'0'; len];
+        for slot in out.iter_mut().rev() {
+            *slot = DIGITS[(n % 36) as usize];
+            n /= 36;
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn base36_in_chunks_gives_the_digits_one_at_a_time_gives() {
+        let key = MaskKey::new(b"base36 chunks test key");
+        let mut inputs: Vec<[u8; 16]> = vec![[0; 16], [0xff; 16]];
+        inputs.extend((0..2000u32).map(|i| {
+            let d = key.derive(b"t", &i.to_le_bytes());
+            <[u8; 16]>::try_from(&d[..16]).unwrap()
+        }));
+        for bytes in &inputs {
+            for len in [1, 7, 8, 9, 16, 24] {
+                let mut got = String::new();
+                push_base36(bytes, len, &mut got);
+                assert_eq!(got, base36_by_digit(bytes, len), "len {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn values_are_cut_to_max_chars_by_characters() {
+        let mut s = String::from("ab");
+        s.push_str("çé€x");
+        truncate_chars(&mut s, 2, Some(3));
+        assert_eq!(s, "abçé€");
+        truncate_chars(&mut s, 2, Some(5));
+        assert_eq!(s, "abçé€");
+        truncate_chars(&mut s, 2, None);
+        assert_eq!(s, "abçé€");
+        truncate_chars(&mut s, 0, Some(0));
+        assert_eq!(s, "");
+    }
+
+    #[test]
+    fn ipv4_digits_are_those_format_gives() {
+        for b in 0..=255u8 {
+            let mut s = String::new();
+            push_decimal(b, &mut s);
+            assert_eq!(s, b.to_string());
+        }
+    }
 }
