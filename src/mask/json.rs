@@ -129,6 +129,20 @@ pub fn rewrite<M, E>(
     Ok(())
 }
 
+/// Whether serde_json escapes the byte in a string: `"`, `\` and the
+/// control characters.
+pub(super) fn escaped(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The text of a JSON string token that has no escape and no control
+/// character: what decoding it gives, without decoding. `None` for any
+/// other token.
+pub(super) fn plain_string(raw: &str) -> Option<&str> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.bytes().any(escaped)).then_some(inner)
+}
+
 struct Walk<'a, 'o, M, E> {
     b: &'a [u8],
     text: &'a str,
@@ -176,7 +190,8 @@ impl<M, E> Walk<'_, '_, M, E> {
 
     /// The states of a member or element, from those of its container.
     fn child(&self, states: &[State], name: Option<&str>, index: usize) -> Vec<State> {
-        let mut next = Vec::with_capacity(states.len());
+        // Most members are on no path: their list stays unallocated.
+        let mut next = Vec::new();
         for &(p, k) in states {
             match (self.paths[p].0.get(k), name) {
                 (None, _) => next.push((p, k)),
@@ -236,8 +251,14 @@ impl<M, E> Walk<'_, '_, M, E> {
                 return self.syntax("expected a member name");
             }
             let end = self.string_end()?;
-            let name: String = serde_json::from_str(&self.text[self.i..end])
-                .map_err(|e| Fail::Syntax(format!("member name: {e}")))?;
+            let token = &self.text[self.i..end];
+            let name: std::borrow::Cow<str> = match plain_string(token) {
+                Some(name) => std::borrow::Cow::Borrowed(name),
+                None => std::borrow::Cow::Owned(
+                    serde_json::from_str(token)
+                        .map_err(|e| Fail::Syntax(format!("member name: {e}")))?,
+                ),
+            };
             self.i = end;
             self.expect(b':')?;
             let next = self.child(states, Some(&name), 0);

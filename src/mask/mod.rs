@@ -293,13 +293,13 @@ fn json_apply(
     let mut buf = String::new();
     let mut mask = |m: &Masker, raw: &str, out: &mut String| -> Result<(), MaskError> {
         let is_string = raw.starts_with('"');
-        let text: std::borrow::Cow<str> = if is_string {
-            std::borrow::Cow::Owned(
+        let text: std::borrow::Cow<str> = match (is_string, json::plain_string(raw)) {
+            (true, Some(inner)) => std::borrow::Cow::Borrowed(inner),
+            (true, None) => std::borrow::Cow::Owned(
                 serde_json::from_str::<String>(raw)
                     .map_err(|_| MaskError("json: a string could not be decoded".into()))?,
-            )
-        } else {
-            std::borrow::Cow::Borrowed(raw)
+            ),
+            (false, _) => std::borrow::Cow::Borrowed(raw),
         };
         buf.clear();
         let written = m.apply(&text, &mut buf)?;
@@ -307,6 +307,10 @@ fn json_apply(
             out.push_str("null");
         } else if !is_string && serde_json::from_str::<serde_json::Number>(&buf).is_ok() {
             out.push_str(&buf);
+        } else if !buf.bytes().any(json::escaped) {
+            out.push('"');
+            out.push_str(&buf);
+            out.push('"');
         } else {
             out.push_str(&serde_json::Value::String(std::mem::take(&mut buf)).to_string());
         }

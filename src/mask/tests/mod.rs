@@ -380,3 +380,55 @@ fn json_columns_keep_their_text_outside_masked_values() {
 }
 
 mod golden;
+
+#[test]
+fn json_strings_without_escapes_skip_serde_json_with_the_same_text() {
+    let samples = [
+        "",
+        "plain",
+        "ünïcödé ✓",
+        "quote \" inside",
+        "back\\slash",
+        "tab\there",
+        "line\nbreak",
+        "\u{1}control",
+        "del \u{7f} is not escaped",
+        "slash / stays",
+    ];
+    for s in samples {
+        let token = serde_json::to_string(s).unwrap();
+        match json::plain_string(&token) {
+            Some(inner) => {
+                assert_eq!(inner, s);
+                assert_eq!(format!("\"{inner}\""), token, "{s:?}");
+            }
+            None => assert!(s.bytes().any(json::escaped), "{s:?}"),
+        }
+    }
+    assert_eq!(json::plain_string("\"a\\u0041\""), None);
+    assert_eq!(json::plain_string("12"), None);
+    // Through the masker: escaped and plain members give the same tokens
+    // as their decoded text does.
+    let j = m(
+        MaskSpec::Json(vec![(
+            "$.a".into(),
+            MaskSpec::tokenize(TokenFormat::Preserve),
+        )]),
+        ValueShape::Jsonb,
+    );
+    let direct = apply(
+        &m(MaskSpec::tokenize(TokenFormat::Preserve), text()),
+        "x\"y\\z",
+    );
+    let doc = apply(&j, r#"{"a": "x\"y\\z"}"#);
+    assert_eq!(
+        doc,
+        format!("{{\"a\": {}}}", serde_json::to_string(&direct).unwrap())
+    );
+    let plain = apply(&j, r#"{"a": "Ab-12"}"#);
+    let direct = apply(
+        &m(MaskSpec::tokenize(TokenFormat::Preserve), text()),
+        "Ab-12",
+    );
+    assert_eq!(plain, format!("{{\"a\": \"{direct}\"}}"));
+}
