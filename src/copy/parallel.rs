@@ -258,7 +258,12 @@ impl<F: BatchFormat> Ordered<F> {
         let (batch, count) = oldest
             .await
             .map_err(|e| TransformError::Stopped(e.to_string()))??;
-        out.extend_from_slice(&batch);
+        if out.is_empty() {
+            // Hand the batch's buffer on instead of copying it.
+            *out = batch;
+        } else {
+            out.extend_from_slice(&batch);
+        }
         self.done += count;
         Ok(())
     }
