@@ -199,13 +199,18 @@ fn parse_int<T: std::str::FromStr>(text: &str) -> Result<T, WireError> {
 
 fn decode_uuid(raw: &[u8], out: &mut String) -> Result<(), WireError> {
     let b: [u8; 16] = fixed(raw)?;
+    let mut text = [b'-'; 36];
+    let mut at = 0;
     for (i, byte) in b.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
+            at += 1;
         }
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 15)]));
+        text[at] = HEX[usize::from(byte >> 4)];
+        text[at + 1] = HEX[usize::from(byte & 15)];
+        at += 2;
     }
+    // Only ASCII hex digits and hyphens were written.
+    out.extend(text.iter().map(|&c| char::from(c)));
     Ok(())
 }
 
@@ -214,6 +219,10 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// A uuid as uuid_in reads it: 32 hex digits, optionally in braces, with a
 /// hyphen allowed after any group of four digits; no spaces.
 fn encode_uuid(text: &str, out: &mut Vec<u8>) -> Result<(), WireError> {
+    if let Some(bytes) = canonical_uuid(text.as_bytes()) {
+        out.put_slice(&bytes);
+        return Ok(());
+    }
     let t = text;
     let t = t
         .strip_prefix('{')
@@ -246,6 +255,25 @@ fn encode_uuid(text: &str, out: &mut Vec<u8>) -> Result<(), WireError> {
     }
     out.put_slice(&bytes);
     Ok(())
+}
+
+/// The bytes of a uuid in the form uuid_out prints (8-4-4-4-12 hex
+/// digits, either case): what [`encode_uuid`] reads from it, without its
+/// checks for the other forms. `None` for any other text.
+fn canonical_uuid(s: &[u8]) -> Option<[u8; 16]> {
+    if s.len() != 36 || [8, 13, 18, 23].iter().any(|&i| s[i] != b'-') {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
+    let mut digits = (0..36)
+        .filter(|i| !matches!(i, 8 | 13 | 18 | 23))
+        .map(|i| char::from(s[i]).to_digit(16));
+    for byte in &mut bytes {
+        let hi = digits.next()??;
+        let lo = digits.next()??;
+        *byte = (hi << 4 | lo) as u8;
+    }
+    Some(bytes)
 }
 
 #[cfg(test)]
@@ -284,6 +312,44 @@ mod tests {
             "9223372036854775807"
         );
         assert!(WireType::Int4.encode("1.0", &[], &mut b).is_err());
+    }
+
+    #[test]
+    fn canonical_uuids_read_as_the_general_reader_reads_them() {
+        let key = crate::mask::MaskKey::new(b"uuid fast path test key");
+        let mut texts = vec![
+            "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11".to_string(),
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1g".to_string(),
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1-".to_string(),
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a+1".to_string(),
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380ä1".to_string(),
+            "a0eebc999-c0b-4ef8-bb6d-6bb9bd380a11".to_string(),
+        ];
+        for i in 0..500u32 {
+            let d = key.derive(b"t", &i.to_le_bytes());
+            let mut s = String::new();
+            decode_uuid(&d[..16], &mut s).unwrap();
+            texts.push(s);
+        }
+        for t in &texts {
+            let mut general = Vec::new();
+            let g = encode_uuid_general(t, &mut general);
+            match canonical_uuid(t.as_bytes()) {
+                Some(b) => assert_eq!((g.clone(), &general[..]), (Ok(()), &b[..]), "{t}"),
+                None => assert!(g.is_err() || t.len() != 36, "{t}"),
+            }
+            let mut both = Vec::new();
+            assert_eq!(encode_uuid(t, &mut both), g, "{t}");
+            assert_eq!(both, general, "{t}");
+        }
+    }
+
+    /// [`encode_uuid`] without its fast path.
+    fn encode_uuid_general(text: &str, out: &mut Vec<u8>) -> Result<(), WireError> {
+        let mut padded = String::from("{");
+        padded.push_str(text);
+        padded.push('}');
+        encode_uuid(&padded, out)
     }
 
     #[test]
