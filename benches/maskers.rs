@@ -55,6 +55,9 @@ fn maskers(c: &mut Criterion) {
     let docs: Vec<String> = (0..1024)
         .map(|i| format!("{{\"id\": {i}, \"email\": \"user{i}@corp.example.com\", \"tags\": [\"a\", \"b\"], \"address\": {{\"street\": \"{i} Main St\", \"city\": \"Jakarta\"}}}}"))
         .collect();
+    let payloads: Vec<String> = (0..1024)
+        .map(|i| format!("{{\"ip\": \"10.0.{}.{}\", \"email\": \"user{i}@corp.example.com\", \"target\": {{\"id\": \"1ac05532-2aed-43db-8908-3326e6d1d015\", \"type\": \"task\"}}, \"request_id\": \"547d0a3a3926ad59ac340afbbdfd0647\", \"user_agent\": \"Mozilla/5.0 (X11; Linux x86_64)\"}}", i / 256, i % 256))
+        .collect();
     let cases: Vec<(&str, MaskSpec, ValueShape, &Vec<String>)> = vec![
         ("tokenize_hex", tok(TokenFormat::Hex), text.clone(), &emails),
         (
@@ -96,6 +99,7 @@ fn maskers(c: &mut Criterion) {
         ("fake_name", fake(FakeKind::Name), text.clone(), &emails),
         ("fake_email", fake(FakeKind::Email), text.clone(), &emails),
         ("fake_phone", fake(FakeKind::Phone), text.clone(), &emails),
+        ("fake_ipv4", fake(FakeKind::Ipv4), text.clone(), &emails),
         (
             "fake_sentence",
             fake(FakeKind::Sentence),
@@ -159,6 +163,16 @@ fn maskers(c: &mut Criterion) {
             ]),
             ValueShape::Jsonb,
             &docs,
+        ),
+        (
+            "json_audit_payload",
+            MaskSpec::Json(vec![
+                ("$.email".into(), fake(FakeKind::Email)),
+                ("$.ip".into(), fake(FakeKind::Ipv4)),
+                ("$.user_agent".into(), MaskSpec::Value("Mozilla/5.0".into())),
+            ]),
+            ValueShape::Jsonb,
+            &payloads,
         ),
     ];
     let mut group = c.benchmark_group("maskers");
