@@ -481,3 +481,43 @@ async fn a_schema_object_the_target_refuses_is_named() {
     assert!(err.contains("SQLSTATE 42710"), "{err}");
     assert_same(&before, &dump(&tgt), &err);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_while_keys_wait_for_validation_puts_back_the_previous_copy() {
+    let src = TestDb::create("keyterm_src").await;
+    src.exec(SOURCE).await;
+    let tgt = target_with_own_data().await;
+    let plain = plain_rules();
+    assert_ok(&run(&src, &tgt, &plain.path, &[], &[]));
+    let before = dump(&tgt);
+    // Stopped before the last step: the new copy's foreign key is in, added
+    // NOT VALID, and not yet validated.
+    let mut child = spawn_run_urls(
+        &src.url(),
+        &tgt.url(),
+        &plain.path,
+        &["--replace", "--jobs", "2"],
+        &[("DOPPEL_PAUSE_BEFORE", "analyze")],
+    );
+    let log = wait_for_line(&mut child, "paused before analyze");
+    assert_eq!(
+        tgt.value("SELECT string_agg(conname || ' ' || convalidated, ', ') FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE contype = 'f' AND n.nspname = 'public'")
+            .await
+            .as_deref(),
+        Some("lines_invoice_id_fkey false"),
+        "the key waits for validation"
+    );
+    signal(&child, "-TERM");
+    let status = child.wait().expect("wait for doppel");
+    // The log's reader ends at the pipe's end, just after the process.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut err = String::new();
+    while !err.contains("put back") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        err = log.lock().map(|l| l.clone()).unwrap_or_default();
+    }
+    assert_eq!(status.code(), Some(143), "{err}");
+    assert!(err.contains("put back the previous copy"), "{err}");
+    assert_same(&before, &dump(&tgt), &err);
+    assert_no_doppel_sessions(&tgt).await;
+}
