@@ -45,8 +45,8 @@ once() {
     /User time/ { u = $2 } /System time/ { s = $2 }
     /Maximum resident/ { r = int($2 / 1024) }
     END { printf "%.1f %.1f %d", w, u + s, r }' "$work/log.txt"
-  grep -o 'data [0-9.]*s' "$work/log.txt" | tail -1 | tr -dc '0-9.' | sed 's/^/ /'
-  echo
+  # ", data 3.3s" of the summary line: not "pre-data" or "post-data"
+  printf ' %s\n' "$(grep -a -o ', data [0-9.]*s' "$work/log.txt" | tail -1 | tr -dc '0-9.')"
 }
 
 # setting LABEL ARGS... → one table row with the medians
