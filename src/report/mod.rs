@@ -1,9 +1,11 @@
 //! What the user sees and keeps: log set-up, progress (counters that
 //! workers bump, drawn by one reporter), and the JSON run report.
 
+mod plan_view;
 mod progress;
 mod run_report;
 
+pub use plan_view::PlanView;
 pub use progress::{Progress, ProgressStyle, TableCounter};
 pub use run_report::{RunReport, TableReport};
 
