@@ -116,6 +116,20 @@ impl Progress {
             .unwrap_or_default()
     }
 
+    /// Await `work` while progress is drawn; drawing has ended when this
+    /// returns `work`'s output.
+    pub async fn draw_while<T>(&self, work: impl std::future::Future<Output = T>) -> T {
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let drawer = {
+            let p = self.clone();
+            tokio::spawn(async move { p.draw_until(stopped).await })
+        };
+        let out = work.await;
+        let _ = stop.send(());
+        let _ = drawer.await;
+        out
+    }
+
     /// Draw progress until `stop` resolves; returns when drawing has ended.
     pub async fn draw_until(&self, stop: tokio::sync::oneshot::Receiver<()>) {
         match self.style {

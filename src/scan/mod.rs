@@ -8,8 +8,8 @@
 //! column (`maskers`), guesses the tenant section from the foreign keys
 //! (`tenant`), and writes a complete rules file with a comment on every
 //! rule that masks (`draft`), which is compiled and probed as `check` does
-//! until it passes (`settle`). `diff` compares existing rules with what the
-//! values say.
+//! until it passes (`settle`), headed by what the scan covered (`summary`).
+//! `diff` compares existing rules with what the values say.
 //!
 //! Nothing here writes to the source, and no sampled value ever leaves this
 //! module: what is shown (comments, reports) is masked by `evidence`.
@@ -24,6 +24,7 @@ mod maskers;
 pub mod names;
 mod sample;
 mod settle;
+mod summary;
 mod tenant;
 mod values;
 
@@ -34,8 +35,9 @@ pub use classify::{analyse, Analysis, ColumnVerdict, TableAnalysis, Verdict};
 pub use diff::{diff, DiffFinding};
 pub use draft::Draft;
 pub use maskers::suggest as suggest_rule;
-pub use sample::{sample_all, SampleOptions, Status, TableSample};
+pub use sample::{sample_all, table_count, SampleOptions, Status, TableSample};
 pub use settle::settle;
+pub use summary::{draft_rules, Coverage, DraftText};
 pub use tenant::{guess as guess_tenant, TenantGuess};
 pub use values::NationalIdPattern;
 

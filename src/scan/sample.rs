@@ -132,6 +132,17 @@ fn query(catalog: &Catalog, table: &Table, cols: &[&Column], rows: u64) -> (Stri
     )
 }
 
+/// The tables a scan reads: those rules can name (partitioned tables
+/// through their partitions), in catalog order.
+fn scanned(catalog: &Catalog) -> impl Iterator<Item = &Table> {
+    catalog.tables.iter().filter(|t| t.parent.is_none())
+}
+
+/// How many tables a scan reads.
+pub fn table_count(catalog: &Catalog) -> usize {
+    scanned(catalog).count()
+}
+
 /// Sample every table rules can name (partitioned tables through their
 /// partitions), in catalog order. `client` is inside the read-only
 /// snapshot's transaction. Progress counts rows read per table.
@@ -143,7 +154,7 @@ pub async fn sample_all(
 ) -> Result<HashMap<u32, TableSample>, Error> {
     let started = Instant::now();
     let mut out = HashMap::new();
-    for table in catalog.tables.iter().filter(|t| t.parent.is_none()) {
+    for table in scanned(catalog) {
         let not = |why: String| TableSample {
             status: Status::NotSampled(why),
             rows: 0,
