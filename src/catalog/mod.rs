@@ -5,18 +5,9 @@
 //! reading role may read. Read once, inside the run's snapshot; the SQL lives in
 //! `catalog/sql/*.sql`. Nothing here knows about rules.
 
-use std::collections::HashMap;
-
-use tokio_postgres::Client;
+mod load;
 
 use crate::pg::QualifiedName;
-
-const TABLES_SQL: &str = include_str!("sql/tables.sql");
-const COLUMNS_SQL: &str = include_str!("sql/columns.sql");
-const UNIQUE_KEYS_SQL: &str = include_str!("sql/unique_keys.sql");
-const FOREIGN_KEYS_SQL: &str = include_str!("sql/foreign_keys.sql");
-const RELATIONS_SQL: &str = include_str!("sql/relations.sql");
-const SCHEMAS_SQL: &str = include_str!("sql/schemas.sql");
 
 /// The source's schema, as far as copying needs it.
 #[derive(Debug, Clone, Default)]
@@ -159,137 +150,6 @@ pub struct ForeignKey {
 }
 
 impl Catalog {
-    /// Read the catalog through `client` (inside the run's snapshot transaction).
-    pub async fn load(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
-        let role_row = client
-            .query_one(
-                "SELECT current_user::text, r.rolsuper, r.rolbypassrls FROM pg_catalog.pg_roles r WHERE r.rolname = current_user",
-                &[],
-            )
-            .await?;
-        let role = Role {
-            name: role_row.try_get(0)?,
-            superuser: role_row.try_get(1)?,
-            bypass_rls: role_row.try_get(2)?,
-        };
-
-        let mut tables = Vec::new();
-        for r in client.query(TABLES_SQL, &[]).await? {
-            let kind: String = r.try_get("kind")?;
-            tables.push(Table {
-                oid: r.try_get("oid")?,
-                name: QualifiedName::new(
-                    r.try_get::<_, String>("schema")?,
-                    r.try_get::<_, String>("name")?,
-                ),
-                kind: if kind == "p" {
-                    TableKind::Partitioned
-                } else {
-                    TableKind::Ordinary
-                },
-                parent: r.try_get("parent")?,
-                rls: r.try_get("rls")?,
-                force_rls: r.try_get("force_rls")?,
-                owner: r.try_get("owner")?,
-                estimate_rows: r.try_get("estimate_rows")?,
-                bytes: r.try_get("bytes")?,
-                pages: r.try_get("pages")?,
-                columns: Vec::new(),
-                unique_keys: Vec::new(),
-                foreign_keys: Vec::new(),
-                can_select: r.try_get("can_select")?,
-                schema_usage: r.try_get("schema_usage")?,
-            });
-        }
-        let oids: Vec<u32> = tables.iter().map(|t| t.oid).collect();
-        let index: HashMap<u32, usize> =
-            tables.iter().enumerate().map(|(i, t)| (t.oid, i)).collect();
-
-        for r in client.query(COLUMNS_SQL, &[&oids]).await? {
-            let rel: u32 = r.try_get("rel")?;
-            let Some(&i) = index.get(&rel) else { continue };
-            let base_type: String = r.try_get("base_type")?;
-            let typmod: i32 = r.try_get("typmod")?;
-            let category: String = r.try_get("category")?;
-            let generated: String = r.try_get("generated")?;
-            let identity: String = r.try_get("identity")?;
-            let type_kind: String = r.try_get("type_kind")?;
-            let max_chars = match base_type.as_str() {
-                "varchar" | "bpchar" if typmod > 4 => Some((typmod - 4) as usize),
-                _ => None,
-            };
-            tables[i].columns.push(Column {
-                num: r.try_get("num")?,
-                name: r.try_get("name")?,
-                type_name: r.try_get("type_name")?,
-                base_type,
-                category: category.chars().next().unwrap_or('X'),
-                max_chars,
-                is_domain: type_kind == "d",
-                not_null: r.try_get("not_null")?,
-                generated: !generated.is_empty(),
-                identity: identity.chars().next(),
-                has_default: r.try_get("has_default")?,
-                can_select: r.try_get("can_select")?,
-                wire: r.try_get("wire")?,
-            });
-        }
-        for r in client.query(UNIQUE_KEYS_SQL, &[&oids]).await? {
-            let rel: u32 = r.try_get("rel")?;
-            let Some(&i) = index.get(&rel) else { continue };
-            tables[i].unique_keys.push(UniqueKey {
-                name: r.try_get("name")?,
-                primary: r.try_get("is_primary")?,
-                columns: r.try_get("columns")?,
-                has_expressions: r.try_get("has_expressions")?,
-                partial: r.try_get("is_partial")?,
-            });
-        }
-        for r in client.query(FOREIGN_KEYS_SQL, &[&oids]).await? {
-            let rel: u32 = r.try_get("rel")?;
-            let Some(&i) = index.get(&rel) else { continue };
-            tables[i].foreign_keys.push(ForeignKey {
-                name: r.try_get("name")?,
-                columns: r.try_get("columns")?,
-                ref_table: r.try_get("ref_rel")?,
-                ref_columns: r.try_get("ref_columns")?,
-            });
-        }
-        let mut sequences = Vec::new();
-        let mut matviews = Vec::new();
-        let mut views = Vec::new();
-        let mut unreadable_sequences = Vec::new();
-        for r in client.query(RELATIONS_SQL, &[]).await? {
-            let name = QualifiedName::new(
-                r.try_get::<_, String>("schema")?,
-                r.try_get::<_, String>("name")?,
-            );
-            match r.try_get::<_, String>("kind")?.as_str() {
-                "S" => {
-                    if !r.try_get::<_, bool>("readable")? {
-                        unreadable_sequences.push(name.clone());
-                    }
-                    sequences.push(name)
-                }
-                "m" => matviews.push(name),
-                _ => views.push(name),
-            }
-        }
-        let mut schemas = Vec::new();
-        for r in client.query(SCHEMAS_SQL, &[]).await? {
-            schemas.push(r.try_get::<_, String>("schema")?);
-        }
-        Ok(Catalog {
-            tables,
-            sequences,
-            matviews,
-            views,
-            schemas,
-            unreadable_sequences,
-            role,
-        })
-    }
-
     /// The table with this oid.
     pub fn by_oid(&self, oid: u32) -> Option<&Table> {
         self.tables.iter().find(|t| t.oid == oid)
