@@ -6,16 +6,17 @@
 //! (`name`, `body`) leaves the decision to the values. Free text with
 //! emails, phones, cards or ids in it gets `scrub` with the kinds seen.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use super::json::walk;
+use super::evidence::examples;
+use super::json::{walk, PathValues};
 use super::maskers::{family, Family};
 use super::names::{self, NameHint, Strength};
 use super::sample::{Status, TableSample};
+use super::text::judge_text;
 use super::values::{NationalIdPattern, Stats};
-use super::{evidence, Confidence, Finding, Kind, Reason};
+use super::{Confidence, Finding, Kind, Reason};
 use crate::catalog::{Catalog, Column, Table};
-use crate::mask::ScrubKind;
 use crate::pg::QualifiedName;
 
 /// A column's (or a json path's) verdict.
@@ -142,6 +143,8 @@ fn references_of(catalog: &Catalog, table: &Table) -> Vec<String> {
         .collect()
 }
 
+/// The verdict on `col` of `table` from its name, type and sampled
+/// values (`status` says how the table was read).
 fn judge_column(
     table: &Table,
     col: &Column,
@@ -157,59 +160,24 @@ fn judge_column(
         Status::Sampled(_) => "no values in the sample".to_string(),
     };
     let t = table.name.name.as_str();
-    let empty = Vec::new();
-    let values = values.unwrap_or(&empty);
+    let values = values.map_or(&[][..], Vec::as_slice);
     let fam = family(col);
     if fam == Family::Json {
         if let Some(paths) = walk(values) {
-            let found: Vec<(String, Finding)> = paths
-                .into_iter()
-                .filter_map(|(p, pv)| {
-                    let stats = stats_of(&pv.values, ids);
-                    match judge_text(t, names::hint(t, &pv.key), &stats, &pv.values, &why_none) {
-                        Verdict::Personal(f) => Some((p, f)),
-                        Verdict::Keep(_) => None,
-                    }
-                })
-                .collect();
-            return if found.is_empty() {
-                ColumnVerdict::Scalar(Verdict::Keep(None))
-            } else {
-                ColumnVerdict::Json(found)
-            };
+            return judge_json(t, paths, ids, &why_none);
         }
     }
     let elements;
     let values = if fam == Family::TextArray {
-        elements = values
-            .iter()
-            .filter_map(|v| serde_json::from_str::<Vec<Option<String>>>(v).ok())
-            .flatten()
-            .flatten()
-            .collect::<Vec<String>>();
-        &elements
+        elements = array_elements(values);
+        &elements[..]
     } else {
         values
     };
     let hint = names::hint(t, &col.name);
     let stats = stats_of(values, ids);
     ColumnVerdict::Scalar(match fam {
-        Family::Inet => {
-            let agree = hint.is_some_and(|h| h.kind == Kind::Ip);
-            let mut f = Finding::new(
-                Kind::Ip,
-                Reason::Type,
-                Confidence::High,
-                format!(
-                    "an {} column holds IP addresses{}",
-                    col.base_type,
-                    if agree { " (its name says so too)" } else { "" }
-                ),
-            );
-            f.ipv6 = stats.ipv6 * 2 > stats.n && stats.n > 0;
-            f.evidence = examples(Kind::Ip, values);
-            Verdict::Personal(f)
-        }
+        Family::Inet => judge_inet(col, hint, &stats, values),
         Family::Date | Family::Timestamp => judge_date(&col.name, hint, &stats, values),
         // No document parsed: the column's own name.
         Family::Json => match hint {
@@ -221,24 +189,91 @@ fn judge_column(
             )),
             _ => Verdict::Keep(None),
         },
-        Family::Integer | Family::Other => match (judge_number(hint, &stats), hint) {
-            (Some(found), _) => found,
-            (None, Some(h)) if h.strength == Strength::Strong && numeric_kind(h.kind) => {
-                let what = match values.is_empty() {
-                    true => "values are not read",
-                    false => "values are no card numbers or NIKs",
-                };
-                Verdict::Personal(Finding::new(
-                    h.kind,
-                    Reason::Name,
-                    Confidence::Medium,
-                    format!("the column's name ({} {what})", col.type_name),
-                ))
-            }
-            _ => Verdict::Keep(None),
-        },
+        Family::Integer | Family::Other => judge_integer(col, hint, &stats, values),
         Family::Text | Family::TextArray => judge_text(t, hint, &stats, values, &why_none),
     })
+}
+
+/// A json column's documents, path by path: each path's values judged as
+/// text under its key's name; the paths with personal data.
+fn judge_json(
+    table: &str,
+    paths: BTreeMap<String, PathValues>,
+    ids: &[NationalIdPattern],
+    why_none: &str,
+) -> ColumnVerdict {
+    let found: Vec<(String, Finding)> = paths
+        .into_iter()
+        .filter_map(|(p, pv)| {
+            let stats = stats_of(&pv.values, ids);
+            let hint = names::hint(table, &pv.key);
+            match judge_text(table, hint, &stats, &pv.values, why_none) {
+                Verdict::Personal(f) => Some((p, f)),
+                Verdict::Keep(_) => None,
+            }
+        })
+        .collect();
+    if found.is_empty() {
+        ColumnVerdict::Scalar(Verdict::Keep(None))
+    } else {
+        ColumnVerdict::Json(found)
+    }
+}
+
+/// The elements of sampled text arrays (sampled as json arrays), nulls
+/// and unreadable arrays left out.
+fn array_elements(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .filter_map(|v| serde_json::from_str::<Vec<Option<String>>>(v).ok())
+        .flatten()
+        .flatten()
+        .collect()
+}
+
+/// An `inet` or `cidr` column: IP addresses by its type, IPv6 when most
+/// values are.
+fn judge_inet(col: &Column, hint: Option<NameHint>, stats: &Stats, values: &[String]) -> Verdict {
+    let agree = hint.is_some_and(|h| h.kind == Kind::Ip);
+    let mut f = Finding::new(
+        Kind::Ip,
+        Reason::Type,
+        Confidence::High,
+        format!(
+            "an {} column holds IP addresses{}",
+            col.base_type,
+            if agree { " (its name says so too)" } else { "" }
+        ),
+    );
+    f.ipv6 = stats.ipv6 * 2 > stats.n && stats.n > 0;
+    f.evidence = examples(Kind::Ip, values);
+    Verdict::Personal(f)
+}
+
+/// A number (or other) column: personal by its values (card numbers,
+/// NIKs), or by a name that says a kind numbers can hold.
+fn judge_integer(
+    col: &Column,
+    hint: Option<NameHint>,
+    stats: &Stats,
+    values: &[String],
+) -> Verdict {
+    match (judge_number(hint, stats), hint) {
+        (Some(found), _) => found,
+        (None, Some(h)) if h.strength == Strength::Strong && numeric_kind(h.kind) => {
+            let what = match values.is_empty() {
+                true => "values are not read",
+                false => "values are no card numbers or NIKs",
+            };
+            Verdict::Personal(Finding::new(
+                h.kind,
+                Reason::Name,
+                Confidence::Medium,
+                format!("the column's name ({} {what})", col.type_name),
+            ))
+        }
+        _ => Verdict::Keep(None),
+    }
 }
 
 fn stats_of(values: &[String], ids: &[NationalIdPattern]) -> Stats {
@@ -294,21 +329,6 @@ fn numeric_kind(k: Kind) -> bool {
             | Kind::Password
             | Kind::Secret
     )
-}
-
-/// Up to two masked examples of `kind` from the values.
-fn examples(kind: Kind, values: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for v in values.iter().filter(|v| !v.trim().is_empty()) {
-        let shown = evidence::show(kind, v);
-        if !out.contains(&shown) {
-            out.push(shown);
-        }
-        if out.len() == 2 {
-            break;
-        }
-    }
-    out
 }
 
 /// Words of date column names that say the date is not a birth date.
@@ -378,179 +398,4 @@ fn judge_date(name: &str, hint: Option<NameHint>, s: &Stats, values: &[String]) 
     };
     f.evidence = examples(Kind::BirthDate, values);
     Verdict::Personal(f)
-}
-
-/// Whether the name's kind and the values' kind say the same thing.
-fn agrees(hint: Option<NameHint>, k: Kind) -> bool {
-    hint.is_some_and(|h| {
-        h.kind.family() == k.family()
-            || (h.kind.family() == 1 && k == Kind::Company)
-            || (h.kind == Kind::Company && k.family() == 1)
-            || (h.kind == Kind::Address && matches!(k, Kind::Address | Kind::City))
-    })
-}
-
-/// The kind to mask as when the name and the values agree: the name's when
-/// it is more precise (a given name, a password), the values' otherwise.
-fn agreed_kind(hint: NameHint, k: Kind) -> Kind {
-    match (hint.kind, k) {
-        (_, Kind::Company) => Kind::Company,
-        (Kind::FirstName | Kind::LastName | Kind::Username, Kind::Name) => hint.kind,
-        (Kind::Password, Kind::Secret) => Kind::Password,
-        (Kind::CardDigits, _) => Kind::CardDigits,
-        (Kind::TaxId, Kind::NationalId) => Kind::NationalId,
-        _ => k,
-    }
-}
-
-fn judge_text(
-    table: &str,
-    hint: Option<NameHint>,
-    s: &Stats,
-    values: &[String],
-    why_none: &str,
-) -> Verdict {
-    let n = s.n;
-    if n == 0 {
-        return by_name(table, hint, why_none);
-    }
-    let strong = hint.is_some_and(|h| h.strength == Strength::Strong);
-    if let Some((k, c)) = s.top().filter(|(k, _)| *k != Kind::Url) {
-        let agree = agrees(hint, k);
-        // Values confirm a name easily, and overrule a name that says
-        // something else only when nearly all of them agree.
-        let need = match (agree, strong, k) {
-            (true, true, _) => 0.3,
-            (false, true, _) => 0.8,
-            (_, false, Kind::Name | Kind::Company | Kind::Address) => 0.6,
-            (_, false, _) => 0.5,
-        };
-        let share = c as f64 / n as f64;
-        if share >= need {
-            let kind = match hint {
-                Some(h) if agree => agreed_kind(h, k),
-                _ => k,
-            };
-            let confidence = match (share >= 0.9, share >= 0.6, agree) {
-                (true, _, _) | (false, true, true) => Confidence::High,
-                (false, true, false) | (false, false, true) => Confidence::Medium,
-                _ => Confidence::Low,
-            };
-            let mut f = Finding::new(
-                kind,
-                if agree { Reason::Both } else { Reason::Values },
-                confidence,
-                format!("{c} of {n} sampled values are {}", k.label()),
-            );
-            f.evidence = s.examples.get(&k).cloned().unwrap_or_default();
-            f.locale = s.locale();
-            f.national = s.national();
-            f.ipv6 = s.ipv6 * 2 > s.count(Kind::Ip);
-            return Verdict::Personal(f);
-        }
-    }
-    let kinds = s.scrub_kinds();
-    let with: usize = s.inner.values().map(|(_, c)| *c).max().unwrap_or(0);
-    let free_text = hint.is_some_and(|h| h.kind == Kind::FreeText);
-    // A name that says what the column holds wins over a few findings in
-    // short values (a VAT number whose digits look like a phone number).
-    let texty = free_text || s.text * 5 >= n;
-    if !kinds.is_empty() && (texty || (!strong && with * 10 >= n)) {
-        let url_only = kinds == [ScrubKind::Url];
-        let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
-        let mut f = Finding::new(
-            if url_only { Kind::Url } else { Kind::FreeText },
-            if free_text {
-                Reason::Both
-            } else {
-                Reason::Values
-            },
-            if with * 5 >= n || with >= 5 {
-                Confidence::High
-            } else {
-                Confidence::Medium
-            },
-            format!("{with} of {n} sampled values contain {}", names.join(", ")),
-        );
-        f.evidence = if s.inner_examples.is_empty() {
-            s.examples.values().flatten().take(2).cloned().collect()
-        } else {
-            s.inner_examples.clone()
-        };
-        f.scrub = kinds;
-        return Verdict::Personal(f);
-    }
-    match hint {
-        Some(h) if h.strength == Strength::Strong => {
-            let shape = match h.kind {
-                Kind::Postcode => Some((s.postcodes, "look like postcodes")),
-                Kind::BirthDate => Some((s.birth_dates, "are dates 14 to 100 years ago")),
-                _ => None,
-            };
-            let (reason, confidence, detail) = match shape {
-                Some((c, what)) if c * 2 >= n => (
-                    Reason::Both,
-                    Confidence::High,
-                    format!("{c} of {n} sampled values {what}"),
-                ),
-                _ => (
-                    Reason::Name,
-                    match s.top() {
-                        Some((_, c)) if c * 2 >= n => Confidence::Low,
-                        _ => Confidence::Medium,
-                    },
-                    format!(
-                        "the column's name; the {n} sampled values do not show {}",
-                        h.kind.label()
-                    ),
-                ),
-            };
-            let mut f = Finding::new(h.kind, reason, confidence, detail);
-            f.evidence = examples(h.kind, values);
-            Verdict::Personal(f)
-        }
-        Some(h) => Verdict::Keep(Some(match h.kind {
-            Kind::Name => format!(
-                "named like a person's name, but {} of {n} sampled values are people's names ({} distinct): not personal",
-                s.count(Kind::Name),
-                s.distinct
-            ),
-            Kind::FreeText => format!(
-                "free text: no personal data found in {n} sampled values; review"
-            ),
-            _ => format!(
-                "named like {}, but none of {n} sampled values is: kept",
-                h.kind.label()
-            ),
-        })),
-        None => Verdict::Keep(None),
-    }
-}
-
-/// With no values to look at: the name alone.
-fn by_name(table: &str, hint: Option<NameHint>, why_none: &str) -> Verdict {
-    let Some(h) = hint else {
-        return Verdict::Keep(None);
-    };
-    let finding = |kind, confidence, what: &str| {
-        Verdict::Personal(Finding::new(
-            kind,
-            Reason::Name,
-            confidence,
-            format!("{what} ({why_none})"),
-        ))
-    };
-    match (h.kind, h.strength) {
-        (k, Strength::Strong) => finding(k, Confidence::Medium, "the column's name"),
-        (Kind::Name, _) if names::person_table(table) => finding(
-            Kind::Name,
-            Confidence::Low,
-            "named `name` in a table of people",
-        ),
-        (Kind::FreeText, _) => finding(Kind::FreeText, Confidence::Low, "free text"),
-        (k, _) => Verdict::Keep(Some(format!(
-            "named like {}, but no values to judge by ({why_none}): review",
-            k.label()
-        ))),
-    }
 }

@@ -33,6 +33,21 @@ pub fn show(kind: Kind, value: &str) -> String {
     one_line(&shown)
 }
 
+/// Up to two masked examples of `kind` from the values.
+pub fn examples(kind: Kind, values: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values.iter().filter(|v| !v.trim().is_empty()) {
+        let shown = show(kind, v);
+        if !out.contains(&shown) {
+            out.push(shown);
+        }
+        if out.len() == 2 {
+            break;
+        }
+    }
+    out
+}
+
 /// Shorten and keep on one line (a comment must not end early).
 fn one_line(s: &str) -> String {
     let mut out: String = s
