@@ -3,14 +3,15 @@
 //! post-data → materialized views → ANALYZE → the grants of `access:`.
 //! Every check that can refuse the run happens before the target is
 //! touched; from the first write on, the lease can give the target back as
-//! it was found.
+//! it was found. Loading a target database is `load`.
 
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
 use tokio_postgres::Client;
 
-use super::target::{hold_target, HeldTarget};
+use super::load::load_database;
+use super::target::hold_target;
 use super::{probe, JobStats, PipelineOptions};
 use crate::catalog::Catalog;
 use crate::config::LoadedRules;
@@ -19,7 +20,7 @@ use crate::pg::dump::PgDump;
 use crate::pg::{session, ConnInfo, QualifiedName};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::report::{Progress, ProgressStyle};
-use crate::sink::{DatabaseSink, PostDataError, Swap, SwapOptions, SwapOutcome, TargetLease};
+use crate::sink::{Swap, SwapOptions, SwapOutcome, TargetLease};
 use crate::Error;
 
 /// Everything a copy needs.
@@ -100,7 +101,8 @@ pub struct CopyRecord {
 }
 
 impl CopyRecord {
-    fn phase(&mut self, clock: &mut Instant, name: &str) {
+    /// Close the phase `name`: its seconds since `clock`, which starts the next.
+    pub(super) fn phase(&mut self, clock: &mut Instant, name: &str) {
         self.phases
             .push((name.to_string(), clock.elapsed().as_secs_f64()));
         *clock = Instant::now();
@@ -108,16 +110,16 @@ impl CopyRecord {
 }
 
 /// What the source gives the copy, read in the snapshot before any write.
-struct Prepared {
-    src: Client,
-    snapshot: String,
-    catalog: Catalog,
-    plan: Plan,
-    pre: String,
-    post: String,
-    sequences: Vec<(QualifiedName, i64, bool)>,
+pub(super) struct Prepared {
+    pub(super) src: Client,
+    pub(super) snapshot: String,
+    pub(super) catalog: Catalog,
+    pub(super) plan: Plan,
+    pub(super) pre: String,
+    pub(super) post: String,
+    pub(super) sequences: Vec<(QualifiedName, i64, bool)>,
     /// The source's major version.
-    server: u32,
+    pub(super) server: u32,
 }
 
 /// Copy `req.source` into `req.target` as the rules say.
@@ -320,201 +322,6 @@ async fn write_file(
     record.stats = result?;
     record.phase(clock, "data");
     Ok(())
-}
-
-/// The target database: record it (or set the old copy aside), then
-/// pre-data, rows, sequences, post-data and materialized views; the lease
-/// completes only when all of it is in.
-async fn load_database(
-    req: &CopyRequest,
-    p: Prepared,
-    held: HeldTarget,
-    record: &mut CopyRecord,
-    clock: &mut Instant,
-) -> Result<(), Error> {
-    let HeldTarget {
-        sink,
-        tgt,
-        schemas,
-        occupied,
-    } = held;
-    let Some(lease) = record.lease.as_mut() else {
-        return Err(Error::runtime("internal: the target is not held"));
-    };
-    lease.record().await?;
-    if !occupied.is_empty() {
-        lease.set_aside(&schemas).await?;
-    }
-    record.phase(clock, "prepare");
-
-    super::interrupt::pause_before("pre-data").await;
-    DatabaseSink::apply_schema(&tgt, "pre-data", &p.pre)
-        .await
-        .map_err(Error::runtime)?;
-    record.phase(clock, "pre-data");
-
-    super::interrupt::pause_before("data").await;
-    let jobs = p.plan.jobs();
-    let total_rows: u64 = jobs.iter().map(|j| j.estimate_rows).sum();
-    let progress = Progress::new(req.progress, total_rows);
-    tracing::info!(
-        tables = jobs.len(),
-        estimate_rows = total_rows,
-        jobs = req.options.jobs,
-        "copying data"
-    );
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
-    let drawer = {
-        let p = progress.clone();
-        tokio::spawn(async move { p.draw_until(stop_rx).await })
-    };
-    let mut options = req.options.clone();
-    if p.server < 14 {
-        // Before PostgreSQL 14 a ctid range is a filter on a whole scan.
-        options.split_above = 0;
-    }
-    let result = super::run(&req.source, &p.snapshot, &sink, jobs, &options, &progress).await;
-    let _ = stop_tx.send(());
-    let _ = drawer.await;
-    record.stats = result?;
-    // The snapshot is no longer needed once every reader has finished,
-    // unless `--verify` will read the source in it again.
-    if req.verify.is_none() {
-        let _ = p.src.batch_execute("COMMIT").await;
-    }
-    record.phase(clock, "data");
-
-    super::interrupt::pause_before("post-data").await;
-    DatabaseSink::set_sequences(&tgt, &p.sequences)
-        .await
-        .map_err(Error::runtime)?;
-    let weights = table_weights(&p.plan);
-    let keys = sink
-        .apply_post_data(&tgt, &p.post, req.options.jobs, &weights)
-        .await;
-    let keys = explain_post_data(&tgt, &p, keys).await?;
-    DatabaseSink::refresh_matviews(&tgt, &p.plan.matviews)
-        .await
-        .map_err(Error::runtime)?;
-    record.phase(clock, "post-data");
-    // Foreign keys are validated, and the tables ANALYZEd, table by table.
-    let mut analyze = Vec::new();
-    if req.analyze {
-        super::interrupt::pause_before("analyze").await;
-        analyze.extend(p.plan.tables.iter().map(|t| t.name.clone()));
-        analyze.extend(p.plan.matviews.iter().cloned());
-    }
-    if !keys.is_empty() || !analyze.is_empty() {
-        let finished = sink
-            .finish_tables(keys, &analyze, &weights, req.options.jobs)
-            .await;
-        explain_post_data(&tgt, &p, finished).await?;
-        record.phase(clock, if req.analyze { "keys+analyze" } else { "keys" });
-    }
-    // Readers get their access last, in the complete copy, before the lease
-    // lets the copy go.
-    if !p.plan.access.is_empty() {
-        record.access = crate::sink::access::apply(&tgt, &p.plan.access).await?;
-        record.phase(clock, "access");
-    }
-    if let Some(opts) = &req.verify {
-        super::interrupt::pause_before("verify").await;
-        verify_copy(req, &sink, &p, record, opts).await?;
-        record.phase(clock, "verify");
-    }
-    if let Some(lease) = record.lease.take() {
-        lease.complete().await?;
-    }
-    Ok(())
-}
-
-/// `--verify`: the loaded copy checked against the source, read in the
-/// run's own snapshot (so rows changed on the source since are not
-/// findings), and the rows this run wrote; a finding fails the run.
-async fn verify_copy(
-    req: &CopyRequest,
-    sink: &DatabaseSink,
-    p: &Prepared,
-    record: &CopyRecord,
-    opts: &crate::verify::Options,
-) -> Result<(), Error> {
-    let tgt = sink.connect("verify").await?;
-    let target_snapshot = session::export_snapshot(&tgt)
-        .await
-        .map_err(|e| Error::runtime(format!("target: {}", crate::pg::pg_text(&e))))?;
-    let sessions = std::sync::Arc::new(crate::verify::Sessions {
-        source: req.source.clone(),
-        limits: req.options.source_limits.clone(),
-        source_snapshot: p.snapshot.clone(),
-        target: sink.clone(),
-        target_snapshot,
-    });
-    let mut written = std::collections::HashMap::new();
-    for s in &record.stats {
-        *written.entry(s.rule_table.to_string()).or_insert(0u64) += s.rows_written;
-    }
-    let mut report = crate::verify::verify(
-        &p.src,
-        &tgt,
-        sessions,
-        &p.plan,
-        &p.catalog,
-        &crate::verify::sensitive_columns(&p.plan),
-        &crate::verify::Expected::Run(written),
-        opts,
-    )
-    .await?;
-    let _ = p.src.batch_execute("COMMIT").await;
-    let lines = report.summary();
-    if !report.has_findings() {
-        if let Some(last) = lines.last() {
-            tracing::info!("{last}");
-        }
-        return Ok(());
-    }
-    Err(Error::Findings(format!(
-        "--verify found what the copy must not hold or lacks:\n  {}",
-        lines.join("\n  ")
-    )))
-}
-
-/// How much work each table is, for the order of post-data's parallel
-/// steps: its bytes of data (a partitioned table's, its partitions').
-fn table_weights(plan: &Plan) -> crate::sink::Weights {
-    let mut weights = crate::sink::Weights::new();
-    for t in &plan.tables {
-        let mut total = 0;
-        for leaf in &t.leaves {
-            weights.insert(leaf.table.clone(), leaf.bytes);
-            total += leaf.bytes;
-        }
-        weights.insert(t.name.clone(), total);
-    }
-    weights
-}
-
-/// A post-data failure, and a foreign key that does not validate explained
-/// with the rows that break it.
-async fn explain_post_data<T>(
-    tgt: &Client,
-    p: &Prepared,
-    result: Result<T, PostDataError>,
-) -> Result<T, Error> {
-    let e = match result {
-        Ok(v) => return Ok(v),
-        Err(PostDataError::Session(e)) => return Err(e),
-        Err(PostDataError::Statement(e)) => e,
-    };
-    let why = match e.violated_foreign_key() {
-        Some((schema, table, constraint)) => {
-            super::orphans::explain(tgt, &p.catalog, &schema, &table, &constraint).await
-        }
-        None => None,
-    };
-    Err(Error::runtime(match why {
-        Some(why) => format!("{why}. {e}"),
-        None => e.to_string(),
-    }))
 }
 
 async fn read_sequences(

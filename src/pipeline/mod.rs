@@ -12,6 +12,7 @@ mod database;
 pub mod file;
 pub mod interrupt;
 mod job;
+mod load;
 mod orphans;
 pub mod probe;
 mod ranges;
