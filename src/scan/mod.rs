@@ -1,12 +1,13 @@
 //! `doppel scan`: find what is personal in a database and draft the rules.
 //!
 //! The stage reads a bounded sample of every column inside one read-only
-//! snapshot (`sample`), looks at each column's name (`names`) and values
-//! (`values`, with the validators and patterns of `mask::scrub`, the name
-//! dictionaries of `dictionary`, and json keys walked by `json`), decides
-//! what each column holds (`classify`, and for text `text`), picks the
-//! masker that fits the column (`maskers`), guesses the tenant section from
-//! the foreign keys (`tenant`), and writes a complete rules file with a comment on every
+//! snapshot (`sample`), looks at each column's name (`names`, with the
+//! word lists of `vocabulary`) and values (`values`, with the validators
+//! and patterns of `mask::scrub`, the name dictionaries of `dictionary`,
+//! and json keys walked by `json`), decides what each column holds
+//! (`classify`, and for text `text`), picks the masker that fits the
+//! column (`maskers`), guesses the tenant section from the foreign keys
+//! (`tenant`), and writes a complete rules file with a comment on every
 //! rule that masks (`draft`), which is compiled and probed as `check` does
 //! until it passes (`settle`), headed by what the scan covered (`summary`).
 //! `diff` compares existing rules with what the values say.
@@ -28,6 +29,7 @@ mod summary;
 mod tenant;
 mod text;
 mod values;
+mod vocabulary;
 
 #[cfg(test)]
 mod tests;

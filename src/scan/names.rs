@@ -5,6 +5,11 @@
 //! two words) and matched on whole words, so `storage_key` is not a secret
 //! and `email_verified_at` is not an email. Pure: no values, no I/O.
 
+use super::vocabulary::{
+    BANK, BIRTH, CARD, CARD_DIGITS, CITY, COMPANY, EMAIL_WORDS, FIRST_NAME, FREE_TEXT, FULL_NAME,
+    IP, LAST_NAME, NATIONAL_ID, NATIONAL_ID_LAST, NUMBER_WORDS, PASSWORD_WORDS, PERSON_ROLES,
+    PHONE_WORDS, POSTCODE, SECRET_PHRASES, SECRET_WORDS, STREET, TAX_ID, USERNAME,
+};
 use super::Kind;
 
 /// How much a column's name alone says.
@@ -51,306 +56,6 @@ pub fn words(ident: &str) -> Vec<String> {
     out
 }
 
-/// Words that only say "a number of": `phone_number`, `no_hp`, `nomor_telepon`.
-const NUMBER_WORDS: &[&str] = &["number", "no", "num", "nr", "nomor", "nomer", "nombor"];
-
-/// Secrets, tokens and keys, as a last word or a phrase.
-const SECRET_WORDS: &[&str] = &[
-    "token",
-    "tokens",
-    "secret",
-    "secrets",
-    "apikey",
-    "otp",
-    "totp",
-    "salt",
-    "cvv",
-    "cvc",
-    "hash",
-    "digest",
-    "nonce",
-    "credential",
-    "credentials",
-    "jwt",
-    "bearer",
-];
-const SECRET_PHRASES: &[&str] = &[
-    "api key",
-    "private key",
-    "secret key",
-    "access key",
-    "signing key",
-    "encryption key",
-    "license key",
-    "session key",
-    "auth key",
-    "recovery code",
-    "backup code",
-    "session id",
-];
-const PASSWORD_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "pwd",
-    "passcode",
-    "pin",
-    "sandi",
-    "passphrase",
-    "katasandi",
-];
-
-const EMAIL_WORDS: &[&str] = &["email", "emails", "mail", "emel", "surel"];
-const PHONE_WORDS: &[&str] = &[
-    "phone",
-    "phones",
-    "mobile",
-    "msisdn",
-    "whatsapp",
-    "telephone",
-    "tel",
-    "telp",
-    "tlp",
-    "telepon",
-    "telefon",
-    "handphone",
-    "hp",
-    "fax",
-    "faks",
-    "cellphone",
-    "cell",
-    "ponsel",
-];
-const FIRST_NAME: &[&str] = &[
-    "first name",
-    "firstname",
-    "given name",
-    "givenname",
-    "fname",
-    "forename",
-    "middle name",
-    "nama depan",
-    "nama panggilan",
-];
-const LAST_NAME: &[&str] = &[
-    "last name",
-    "lastname",
-    "surname",
-    "family name",
-    "familyname",
-    "lname",
-    "maiden name",
-    "nama belakang",
-    "nama keluarga",
-];
-const FULL_NAME: &[&str] = &[
-    "full name",
-    "fullname",
-    "display name",
-    "displayname",
-    "legal name",
-    "nama lengkap",
-    "nickname",
-    "cardholder",
-    "account holder",
-    "signed by",
-];
-/// Whose name a `*_name` column holds when it names a person.
-const PERSON_ROLES: &[&str] = &[
-    "contact",
-    "person",
-    "customer",
-    "visitor",
-    "holder",
-    "owner",
-    "requester",
-    "recipient",
-    "sender",
-    "buyer",
-    "patient",
-    "employee",
-    "member",
-    "guest",
-    "payer",
-    "payee",
-    "signer",
-    "mother",
-    "father",
-    "spouse",
-    "parent",
-    "emergency",
-    "beneficiary",
-    "applicant",
-    "student",
-    "driver",
-    "author",
-    "reviewer",
-    "agent",
-    "user",
-    "ibu",
-    "ayah",
-    "pelanggan",
-    "penerima",
-    "pengirim",
-];
-const COMPANY: &[&str] = &[
-    "company",
-    "company name",
-    "organisation name",
-    "organization name",
-    "business name",
-    "employer",
-    "perusahaan",
-    "nama perusahaan",
-    "syarikat",
-];
-const USERNAME: &[&str] = &[
-    "username",
-    "user name",
-    "login",
-    "handle",
-    "screen name",
-    "screenname",
-];
-const BIRTH: &[&str] = &[
-    "birth",
-    "birthday",
-    "birthdate",
-    "dob",
-    "lahir",
-    "tgl lahir",
-    "born",
-];
-/// National identity numbers, as the name's last word (`no_ktp`, `nik`, `passport_number`).
-const NATIONAL_ID_LAST: &[&str] = &[
-    "nik", "ktp", "nric", "fin", "mykad", "ic", "ssn", "passport", "kk", "sim", "nin", "nino",
-];
-/// National identity numbers, as words anywhere in the name.
-const NATIONAL_ID: &[&str] = &[
-    "national id",
-    "national number",
-    "nationalid",
-    "identity number",
-    "identity card",
-    "id number",
-    "id card",
-    "idcard",
-    "legal number",
-    "social security",
-    "driver license",
-    "driving licence",
-    "drivers license",
-    "kad pengenalan",
-    "no ktp",
-    "nomor induk",
-];
-const TAX_ID: &[&str] = &[
-    "tax id",
-    "taxid",
-    "tax number",
-    "tax no",
-    "npwp",
-    "vat",
-    "vat number",
-    "vat id",
-    "tin",
-    "gst number",
-];
-const CARD: &[&str] = &[
-    "card number",
-    "cardnumber",
-    "card no",
-    "cc number",
-    "credit card",
-    "pan",
-    "nomor kartu",
-];
-const CARD_DIGITS: &[&str] = &["last4", "last 4", "last four", "card last4", "card last 4"];
-const BANK: &[&str] = &[
-    "account number",
-    "account no",
-    "bank account",
-    "bankaccount",
-    "rekening",
-    "bsb",
-    "routing number",
-    "sort code",
-];
-const IP: &[&str] = &["ip", "ipaddress", "ip address", "ip addr", "remote addr"];
-const STREET: &[&str] = &[
-    "address",
-    "addr",
-    "street",
-    "line1",
-    "line2",
-    "address line1",
-    "address line 1",
-    "address line2",
-    "address line 2",
-    "alamat",
-    "jalan",
-    "jln",
-    "house number",
-    "unit number",
-    "alamat rumah",
-];
-const CITY: &[&str] = &[
-    "city",
-    "town",
-    "kota",
-    "kabupaten",
-    "kecamatan",
-    "kelurahan",
-    "desa",
-    "bandar",
-    "suburb",
-    "place of birth",
-    "tempat lahir",
-];
-const POSTCODE: &[&str] = &[
-    "postcode",
-    "postal code",
-    "postalcode",
-    "zip",
-    "zipcode",
-    "zip code",
-    "kode pos",
-    "kodepos",
-    "poskod",
-];
-/// Free text that may carry anything: the values say what.
-const FREE_TEXT: &[&str] = &[
-    "note",
-    "notes",
-    "comment",
-    "comments",
-    "description",
-    "body",
-    "message",
-    "messages",
-    "bio",
-    "about",
-    "memo",
-    "remark",
-    "remarks",
-    "catatan",
-    "keterangan",
-    "pesan",
-    "content",
-    "text",
-    "reason",
-    "evidence",
-    "details",
-    "detail",
-    "html",
-    "summary",
-    "transcript",
-    "feedback",
-    "answer",
-    "signature",
-    "alasan",
-    "ulasan",
-];
-
 /// Whether `phrase` (words separated by spaces) occurs in `w` as whole
 /// consecutive words, or as one word written together.
 fn has(w: &[String], phrase: &str) -> bool {
@@ -375,7 +80,8 @@ fn any_end(w: &[String], phrases: &[&str]) -> bool {
     phrases.iter().any(|p| ends(w, p))
 }
 
-/// What the column name `column` (of table `table`) says it holds.
+/// What the column name `column` (of table `table`) says it holds. The
+/// kinds are tried in this order; the first that the name says wins.
 pub fn hint(table: &str, column: &str) -> Option<NameHint> {
     let all = words(column);
     // Phrases are matched on every word; the last word is taken after the
@@ -387,18 +93,33 @@ pub fn hint(table: &str, column: &str) -> Option<NameHint> {
         .find(|x| !NUMBER_WORDS.contains(&x.as_str()))
         .map(String::as_str)
         .unwrap_or("");
-    let strong = |kind| {
-        Some(NameHint {
-            kind,
-            strength: Strength::Strong,
-        })
-    };
-    let ambiguous = |kind| {
-        Some(NameHint {
-            kind,
-            strength: Strength::Ambiguous,
-        })
-    };
+    secret_hint(w, last)
+        .or_else(|| contact_hint(w, last))
+        .or_else(|| person_hint(table, w, last))
+        .or_else(|| detail_hint(w))
+        .or_else(|| account_hint(w))
+        .or_else(|| identity_hint(w, last))
+        .or_else(|| address_or_text_hint(w, last))
+}
+
+/// A hint the name alone is sure of.
+fn strong(kind: Kind) -> Option<NameHint> {
+    Some(NameHint {
+        kind,
+        strength: Strength::Strong,
+    })
+}
+
+/// A hint the values must confirm.
+fn ambiguous(kind: Kind) -> Option<NameHint> {
+    Some(NameHint {
+        kind,
+        strength: Strength::Ambiguous,
+    })
+}
+
+/// Passwords, secrets and tokens (and a `signature`, which may be one).
+fn secret_hint(w: &[String], last: &str) -> Option<NameHint> {
     if any(w, PASSWORD_WORDS) || has(w, "kata sandi") || has(w, "kata laluan") {
         return strong(Kind::Password);
     }
@@ -408,6 +129,11 @@ pub fn hint(table: &str, column: &str) -> Option<NameHint> {
     if last == "signature" {
         return ambiguous(Kind::Secret);
     }
+    None
+}
+
+/// Email addresses (`to_address` too), phone numbers and IP addresses.
+fn contact_hint(w: &[String], last: &str) -> Option<NameHint> {
     if EMAIL_WORDS.contains(&last)
         || any_end(
             w,
@@ -423,6 +149,14 @@ pub fn hint(table: &str, column: &str) -> Option<NameHint> {
     if any(w, IP) || last == "ip" {
         return strong(Kind::Ip);
     }
+    None
+}
+
+/// Names of people and companies: given, family and user names, company
+/// names (a `legal_name` in a table of organisations), full names, the
+/// name of a person's role (`customer_name`, `nama_pelanggan`), and a bare
+/// `name` the values must decide.
+fn person_hint(table: &str, w: &[String], last: &str) -> Option<NameHint> {
     if any(w, FIRST_NAME) {
         return strong(Kind::FirstName);
     }
@@ -449,6 +183,11 @@ pub fn hint(table: &str, column: &str) -> Option<NameHint> {
     if (matches!(last, "name" | "nama") && n == 1) || has(w, "billing name") {
         return ambiguous(Kind::Name);
     }
+    None
+}
+
+/// Cities, dates of birth and postcodes.
+fn detail_hint(w: &[String]) -> Option<NameHint> {
     if any(w, CITY) {
         return strong(Kind::City);
     }
@@ -458,6 +197,11 @@ pub fn hint(table: &str, column: &str) -> Option<NameHint> {
     if any(w, POSTCODE) {
         return strong(Kind::Postcode);
     }
+    None
+}
+
+/// Card digits, card numbers, IBANs and bank accounts.
+fn account_hint(w: &[String]) -> Option<NameHint> {
     if any(w, CARD_DIGITS) {
         return strong(Kind::CardDigits);
     }
@@ -470,12 +214,23 @@ pub fn hint(table: &str, column: &str) -> Option<NameHint> {
     if any(w, BANK) {
         return strong(Kind::BankAccount);
     }
+    None
+}
+
+/// Tax numbers and national identity numbers.
+fn identity_hint(w: &[String], last: &str) -> Option<NameHint> {
     if any(w, TAX_ID) {
         return strong(Kind::TaxId);
     }
     if NATIONAL_ID_LAST.contains(&last) || any(w, NATIONAL_ID) {
         return strong(Kind::NationalId);
     }
+    None
+}
+
+/// Street addresses (not a MAC, wallet or server address), and free text
+/// the values must confirm.
+fn address_or_text_hint(w: &[String], last: &str) -> Option<NameHint> {
     if any(w, STREET) && !any(w, &["mac", "wallet", "web", "url", "server", "host"]) {
         return strong(Kind::Address);
     }
